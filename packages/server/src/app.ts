@@ -1,0 +1,101 @@
+import type { Config } from './config/config.js';
+import { AuthService } from './core/auth/auth-service.js';
+import { MessageService } from './core/messages/message-service.js';
+import { SocialService } from './core/social/social-service.js';
+import type { Store } from './core/store.js';
+import { LocationService } from './core/users/location-service.js';
+import { UserService } from './core/users/user-service.js';
+import { buildHttp } from './http/http-server.js';
+import type { Http } from './http/http-deps.js';
+import { HealthState } from './ops/health.js';
+import { Metrics } from './ops/metrics.js';
+import { MemoryRateLimiter } from './ratelimit/memory-rate-limiter.js';
+import { argon2Hasher } from './security/argon2-hasher.js';
+import { commonPasswords } from './security/common-passwords.js';
+import { jwtCodec } from './security/jwt-codec.js';
+import { loadJwtSecret } from './security/jwt-secret.js';
+import { openStore } from './store/open-store.js';
+import { systemClock, type Clock } from './util/time.js';
+import { VERSION } from './version.js';
+
+export interface App {
+  readonly config: Config;
+  readonly store: Store;
+  readonly http: Http;
+  readonly auth: AuthService;
+  /** Starts listening; resolves with the base URL. */
+  listen(): Promise<string>;
+  /** Graceful stop: readiness fails first, in-flight requests finish, then the store closes. */
+  close(): Promise<void>;
+}
+
+const HOUSEKEEPING_MS = 60_000;
+
+/** The composition root: config → store → limiter → services → HTTP. */
+export async function createApp(config: Config, clock: Clock = systemClock): Promise<App> {
+  const store = await openStore(config);
+  const [ipKey, privacyKey] = await Promise.all([store.secret('ip-hash'), store.secret('privacy-grid')]);
+  const limiter = new MemoryRateLimiter();
+  const metrics = new Metrics();
+  const health = new HealthState(VERSION, { database: () => store.ping() });
+  const tokens = jwtCodec(loadJwtSecret(config.jwtSecret, config.dataDir));
+  const auth = new AuthService({
+    store,
+    hasher: argon2Hasher,
+    tokens,
+    passwords: commonPasswords,
+    limiter,
+    clock,
+    ipKey,
+    settings: config,
+  });
+  const locations = new LocationService(store, clock, config.maxSpeedMps);
+  const messages = new MessageService(store, locations, clock, privacyKey, {
+    privacyGridM: config.privacyGridM,
+    defaultTtlS: config.messageTtlS,
+    editWindowS: config.messageEditWindowS,
+  });
+  const users = new UserService(store, clock);
+  const social = new SocialService(store, clock);
+  const http = await buildHttp({
+    config,
+    version: VERSION,
+    clock,
+    store,
+    limiter,
+    metrics,
+    health,
+    auth,
+    users,
+    locations,
+    social,
+    messages,
+  });
+  const housekeeping = setInterval(
+    () => void messages.purgeExpired().catch((err: unknown) => http.log.error({ err }, 'purge failed')),
+    HOUSEKEEPING_MS,
+  );
+  housekeeping.unref();
+
+  return {
+    config,
+    store,
+    http,
+    auth,
+    async listen() {
+      await http.listen({ host: config.host, port: config.port });
+      health.setReady(true);
+      // Warm the common-password list now rather than on the first signup.
+      void commonPasswords();
+      const address = http.server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : config.port;
+      return `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    },
+    async close() {
+      health.setReady(false);
+      clearInterval(housekeeping);
+      await http.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,8 @@
+import { ConfigError } from '../config/config.js';
+
+/** Prints a startup failure plainly (no stack for configuration mistakes) and exits non-zero. */
+export function failAndExit(error: unknown): never {
+  if (error instanceof ConfigError) console.error(error.message);
+  else console.error('lo:', error instanceof Error ? (error.stack ?? error.message) : error);
+  process.exit(1);
+}

@@ -1,0 +1,37 @@
+import type { NearbySort } from '@lo/protocol';
+import { LoError } from '../../errors/lo-error.js';
+import { decodeCursor, encodeCursor, isRecord } from '../../util/cursor.js';
+import type { NearbyAfter, NearbyHit } from '../store.js';
+
+/**
+ * Nearby cursors carry the last item's sort key and the query they belong to, so a cursor replayed
+ * against another position, radius or sort is refused instead of returning a wrong page.
+ */
+interface NearbyCursor {
+  s: NearbySort;
+  q: string;
+  id: string;
+  t?: number;
+  d?: number;
+}
+
+export function queryFingerprint(lat: number, lng: number, radius: number, sort: NearbySort): string {
+  return `${lat.toFixed(6)},${lng.toFixed(6)},${radius},${sort}`;
+}
+
+export function encodeNearbyCursor(hit: NearbyHit, sort: NearbySort, fingerprint: string): string {
+  const cursor: NearbyCursor =
+    sort === 'recent'
+      ? { s: sort, q: fingerprint, id: hit.message.id, t: hit.message.createdAt }
+      : { s: sort, q: fingerprint, id: hit.message.id, d: hit.distance };
+  return encodeCursor(cursor);
+}
+
+export function decodeNearbyCursor(cursor: string | undefined, fingerprint: string, sort: NearbySort): NearbyAfter | undefined {
+  if (cursor === undefined) return undefined;
+  const value = decodeCursor(cursor, (v): v is NearbyCursor => isRecord(v) && typeof v.id === 'string' && typeof v.q === 'string');
+  if (value === null || value.q !== fingerprint || value.s !== sort) throw new LoError('invalid_cursor');
+  if (sort === 'recent' && Number.isFinite(value.t)) return { sort, createdAt: value.t as number, id: value.id };
+  if (sort === 'distance' && Number.isFinite(value.d)) return { sort, distance: value.d as number, id: value.id };
+  throw new LoError('invalid_cursor');
+}

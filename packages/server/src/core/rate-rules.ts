@@ -1,0 +1,49 @@
+/**
+ * Named rate limits. Every write route and every probe-like read (the nearby feed, location reports)
+ * consumes one of these, keyed by user when authenticated and by client IP otherwise. Deployments
+ * override quotas with LO_RATE_LIMITS (`name=points/seconds,...`).
+ */
+export interface RateRule {
+  readonly name: string;
+  /** Requests allowed per window. */
+  readonly points: number;
+  /** Window length in seconds. */
+  readonly durationS: number;
+}
+
+export const DEFAULT_RATE_RULES = {
+  signup: { name: 'signup', points: 10, durationS: 3600 },
+  login_ip: { name: 'login_ip', points: 30, durationS: 300 },
+  /** Failed logins for one account from one IP. */
+  login_account_ip: { name: 'login_account_ip', points: 5, durationS: 900 },
+  /** Failed logins for one account from IPs it has never had a session from. */
+  login_account: { name: 'login_account', points: 20, durationS: 3600 },
+  refresh: { name: 'refresh', points: 60, durationS: 60 },
+  write: { name: 'write', points: 120, durationS: 60 },
+  post: { name: 'post', points: 30, durationS: 60 },
+  report: { name: 'report', points: 10, durationS: 3600 },
+  /** Nearby queries and location reports: both are position probes (DESIGN section 7). */
+  probe: { name: 'probe', points: 60, durationS: 60 },
+} as const satisfies Record<string, RateRule>;
+
+export type RateRuleName = keyof typeof DEFAULT_RATE_RULES;
+export type RateRules = Record<RateRuleName, RateRule>;
+
+export interface RateDecision {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  /** Milliseconds until the window resets (and, when refused, until a retry can succeed). */
+  resetMs: number;
+}
+
+/**
+ * Counts consumption per key and rule. Implementations: in-memory (one node) and Redis (shared by
+ * every node). Keys must not be user-controlled without a prefix.
+ */
+export interface RateLimiter {
+  consume(key: string, rule: RateRule, cost?: number): Promise<RateDecision>;
+  /** The current state without consuming. */
+  peek(key: string, rule: RateRule): Promise<RateDecision>;
+  reset(key: string, rule: RateRule): Promise<void>;
+}

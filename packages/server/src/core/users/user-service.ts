@@ -1,0 +1,72 @@
+import type { Me, MePatch, PublicUser, Relation } from '@lo/protocol';
+import { LoError } from '../../errors/lo-error.js';
+import { newId } from '../../util/ids.js';
+import { iso, type Clock } from '../../util/time.js';
+import type { RelationState, Store, UserPatch } from '../store.js';
+import { meView } from './user-views.js';
+
+export class UserService {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+  ) {}
+
+  async me(userId: string): Promise<Me> {
+    const user = await this.store.users.byId(userId);
+    if (user === null) throw new LoError('session_ended');
+    return meView(user, this.clock.now());
+  }
+
+  async updateMe(userId: string, patch: MePatch): Promise<Me> {
+    const changes: UserPatch = {};
+    if (patch.display_name !== undefined) changes.displayName = patch.display_name?.trim() || null;
+    if (patch.visibility_radius !== undefined) changes.visibilityRadius = patch.visibility_radius;
+    if (patch.location_sharing !== undefined) changes.locationSharing = patch.location_sharing;
+    if (patch.location_precision !== undefined) changes.locationPrecision = patch.location_precision;
+    if (patch.ghost_mode !== undefined) {
+      changes.ghostMode = patch.ghost_mode;
+      // Turning ghost mode off also drops its end time; turning it on without one means "until I turn it off".
+      if (!patch.ghost_mode || patch.ghost_until === undefined) changes.ghostUntil = null;
+    }
+    if (patch.ghost_until !== undefined && patch.ghost_mode !== false) {
+      const until = patch.ghost_until === null ? null : Date.parse(patch.ghost_until);
+      if (until !== null && !(until > this.clock.now())) {
+        throw new LoError('validation_failed', 'ghost_until must be in the future.', {
+          errors: [{ path: '/ghost_until', message: 'must be in the future' }],
+        });
+      }
+      changes.ghostUntil = until;
+      if (until !== null) changes.ghostMode = true;
+    }
+    const user = await this.store.users.update(userId, changes);
+    if (user === null) throw new LoError('session_ended');
+    return meView(user, this.clock.now());
+  }
+
+  /** Deletes the account and all its data; its sessions end with it. */
+  async deleteMe(userId: string): Promise<void> {
+    await this.store.users.delete(userId);
+    const now = this.clock.now();
+    await this.store.audit.record({ id: newId(now), at: now, actorId: null, action: 'account.deleted', target: userId, data: null });
+  }
+
+  /** Another user's public profile; blocks either way hide it (404). */
+  async profile(viewerId: string, userId: string): Promise<PublicUser> {
+    const user = await this.store.users.byId(userId);
+    if (user === null) throw new LoError('user_not_found');
+    let relation: Relation = 'self';
+    if (userId !== viewerId) {
+      const state = await this.store.social.relation(viewerId, userId);
+      if (state.blocks || state.blockedBy) throw new LoError('user_not_found');
+      relation = relationOf(state);
+    }
+    return { id: user.id, username: user.username, display_name: user.displayName, created_at: iso(user.createdAt), relation };
+  }
+}
+
+export function relationOf(state: RelationState): Relation {
+  if (state.friendsSince !== null) return 'friend';
+  if (state.sentRequest !== null) return 'request_sent';
+  if (state.receivedRequest !== null) return 'request_received';
+  return 'none';
+}

@@ -1,0 +1,76 @@
+import { Type } from '@sinclair/typebox';
+import { DISTANCE_BANDS, LIMITS } from '@lo/protocol';
+import { Cursor, Lat, Limit, Lng, Nullable, strict, Timestamp, UserRef } from './common.js';
+
+// maxLength counts code points; the 4096-byte UTF-8 bound is checked by the service.
+const Content = Type.String({ minLength: 1, maxLength: LIMITS.contentMaxBytes });
+const Visibility = Type.Union([Type.Literal('public'), Type.Literal('friends')]);
+const Sort = Type.Union([Type.Literal('recent'), Type.Literal('distance')], { default: 'recent' });
+
+export const CreateGeoMessage = Type.Object(
+  {
+    content: Content,
+    lat: Lat,
+    lng: Lng,
+    radius: Type.Optional(
+      Type.Integer({ minimum: LIMITS.radiusMinM, maximum: LIMITS.radiusMaxM, default: LIMITS.defaultVisibilityRadiusM }),
+    ),
+    expires_in: Type.Optional(Type.Integer({ minimum: LIMITS.expiresInMin, maximum: LIMITS.expiresInMax })),
+    visibility: Type.Optional(Visibility),
+    client_msg_id: Type.Optional(Type.String({ minLength: 1, maxLength: LIMITS.clientMsgIdMax, pattern: '^[\\x21-\\x7e]+$' })),
+  },
+  strict,
+);
+
+export const EditMessage = Type.Object({ content: Content }, strict);
+
+export const NearbyQuery = Type.Object(
+  {
+    lat: Lat,
+    lng: Lng,
+    radius: Type.Optional(Type.Integer({ minimum: LIMITS.queryRadiusMinM, maximum: LIMITS.radiusMaxM })),
+    sort: Type.Optional(Sort),
+    limit: Type.Optional(Limit),
+    cursor: Type.Optional(Cursor),
+  },
+  strict,
+);
+
+export const NearbyRpc = Type.Object(
+  {
+    lat: Lat,
+    lng: Lng,
+    radius_meters: Type.Optional(Type.Integer({ minimum: LIMITS.queryRadiusMinM, maximum: LIMITS.radiusMaxM })),
+    sort: Type.Optional(Sort),
+    limit: Type.Optional(Limit),
+    cursor: Type.Optional(Cursor),
+  },
+  strict,
+);
+
+const ReactionCount = Type.Object({ emoji: Type.String(), count: Type.Integer() });
+
+export const GeoMessage = Type.Object({
+  id: Type.String(),
+  kind: Type.Literal('geo'),
+  content: Type.String(),
+  author: UserRef,
+  created_at: Timestamp,
+  edited_at: Nullable(Timestamp),
+  expires_at: Nullable(Timestamp),
+  radius: Type.Integer(),
+  visibility: Visibility,
+  distance_band: Type.Optional(Type.Union(DISTANCE_BANDS.map((b) => Type.Literal(b)))),
+  location: Type.Optional(Type.Object({ lat: Type.Number(), lng: Type.Number() }, { description: "Only in the author's own view" })),
+  reactions: Type.Array(ReactionCount),
+  my_reactions: Type.Array(Type.String()),
+  mine: Type.Boolean(),
+});
+
+export const Emoji = Type.String({ minLength: 1, maxLength: 16, pattern: '^[^\\s\\p{C}]+$' });
+export const ReactionBody = Type.Object({ emoji: Emoji }, strict);
+export const ReactionParams = Type.Object({ id: Type.String({ pattern: '^[0-9A-HJKMNP-TV-Z]{26}$' }), emoji: Emoji }, strict);
+export const ReactionResult = Type.Object({ reactions: Type.Array(ReactionCount), my_reactions: Type.Array(Type.String()) });
+
+export const ReportBody = Type.Object({ reason: Type.String({ minLength: 1, maxLength: LIMITS.reportReasonMax }) }, strict);
+export const ReportView = Type.Object({ id: Type.String(), message_id: Type.String(), reason: Type.String(), created_at: Timestamp });

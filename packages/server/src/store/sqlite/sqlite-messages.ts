@@ -1,0 +1,235 @@
+import type { MessageVisibility } from '@lo/protocol';
+import type {
+  GeoCandidate,
+  MessageRecord,
+  MessageRepo,
+  NearbyHit,
+  NearbyScan,
+  NewGeoMessage,
+  ReactionSummary,
+  ReportRecord,
+} from '../../core/store.js';
+import type { SqliteDb } from './sqlite-db.js';
+import type { MessagesTable } from './schema.js';
+import { SqliteNearby } from './sqlite-nearby.js';
+
+type MessageRow = Omit<MessagesTable, 'seq'> & { seq: number; author_username: string };
+
+function toMessage(row: MessageRow): MessageRecord {
+  return {
+    id: row.id,
+    authorId: row.author_id,
+    authorUsername: row.author_username,
+    kind: 'geo',
+    content: row.content,
+    lat: row.lat,
+    lng: row.lng,
+    publicLat: row.public_lat,
+    publicLng: row.public_lng,
+    radius: row.radius,
+    visibility: row.visibility as MessageVisibility,
+    createdAt: row.created_at,
+    editedAt: row.edited_at,
+    deletedAt: row.deleted_at,
+    expiresAt: row.expires_at,
+    clientMsgId: row.client_msg_id,
+  };
+}
+
+export class SqliteMessages implements MessageRepo {
+  private readonly geo: SqliteNearby;
+  /** Expired posts up to this time have been removed from the geo index. */
+  private purgedUntil = 0;
+
+  constructor(private readonly db: SqliteDb) {
+    this.geo = new SqliteNearby(db);
+  }
+
+  private select() {
+    return this.db.kysely
+      .selectFrom('messages as m')
+      .innerJoin('users as u', 'u.id', 'm.author_id')
+      .selectAll('m')
+      .select('u.username as author_username');
+  }
+
+  createGeo(message: NewGeoMessage): Promise<{ message: MessageRecord; created: boolean }> {
+    const result = this.db.tx(() => {
+      if (message.clientMsgId !== null) {
+        const existing = this.db.get(
+          this.select().where('m.author_id', '=', message.authorId).where('m.client_msg_id', '=', message.clientMsgId),
+        );
+        if (existing !== undefined) return { message: toMessage(existing), created: false };
+      }
+      const inserted = this.db.get(
+        this.db.kysely
+          .insertInto('messages')
+          .values({
+            id: message.id,
+            author_id: message.authorId,
+            kind: message.kind,
+            content: message.content,
+            lat: message.lat,
+            lng: message.lng,
+            public_lat: message.publicLat,
+            public_lng: message.publicLng,
+            radius: message.radius,
+            visibility: message.visibility,
+            created_at: message.createdAt,
+            edited_at: null,
+            deleted_at: null,
+            expires_at: message.expiresAt,
+            client_msg_id: message.clientMsgId,
+          })
+          .returning('seq'),
+      );
+      if (inserted === undefined) throw new Error('insert returned no row');
+      this.geo.index(inserted.seq, message.publicLat, message.publicLng, message.createdAt);
+      const row = this.db.get(this.select().where('m.seq', '=', inserted.seq));
+      return { message: toMessage(row as MessageRow), created: true };
+    });
+    return Promise.resolve(result);
+  }
+
+  byId(id: string): Promise<MessageRecord | null> {
+    const row = this.db.get(this.select().where('m.id', '=', id));
+    return Promise.resolve(row ? toMessage(row as MessageRow) : null);
+  }
+
+  byClientMsgId(authorId: string, clientMsgId: string): Promise<MessageRecord | null> {
+    const row = this.db.get(this.select().where('m.author_id', '=', authorId).where('m.client_msg_id', '=', clientMsgId));
+    return Promise.resolve(row ? toMessage(row as MessageRow) : null);
+  }
+
+  updateContent(id: string, content: string, editedAt: number): Promise<MessageRecord | null> {
+    this.db.run(
+      this.db.kysely.updateTable('messages').set({ content, edited_at: editedAt }).where('id', '=', id).where('deleted_at', 'is', null),
+    );
+    return this.byId(id);
+  }
+
+  softDelete(id: string, at: number): Promise<boolean> {
+    const done = this.db.tx(() => {
+      const row = this.db.get(this.db.kysely.selectFrom('messages').select('seq').where('id', '=', id).where('deleted_at', 'is', null));
+      if (row === undefined) return false;
+      this.db.run(this.db.kysely.updateTable('messages').set({ deleted_at: at }).where('seq', '=', row.seq));
+      this.geo.unindex(row.seq);
+      return true;
+    });
+    return Promise.resolve(done);
+  }
+
+  nearby(scan: NearbyScan, accept: (candidate: GeoCandidate) => boolean): Promise<NearbyHit[]> {
+    const hits = this.geo.scan(scan, accept);
+    if (hits.length === 0) return Promise.resolve([]);
+    const rows = this.db.all(
+      this.select().where(
+        'm.seq',
+        'in',
+        hits.map((h) => h.seq),
+      ),
+    ) as MessageRow[];
+    const bySeq = new Map(rows.map((row) => [row.seq, toMessage(row)]));
+    const result: NearbyHit[] = [];
+    for (const hit of hits) {
+      const message = bySeq.get(hit.seq);
+      if (message !== undefined) result.push({ message, distance: hit.distance });
+    }
+    return Promise.resolve(result);
+  }
+
+  addReaction(messageId: string, userId: string, emoji: string, at: number): Promise<boolean> {
+    const q = this.db.kysely
+      .insertInto('reactions')
+      .values({ message_id: messageId, user_id: userId, emoji, created_at: at })
+      .onConflict((oc) => oc.doNothing());
+    return Promise.resolve(this.db.run(q) > 0);
+  }
+
+  removeReaction(messageId: string, userId: string, emoji: string): Promise<boolean> {
+    const q = this.db.kysely
+      .deleteFrom('reactions')
+      .where('message_id', '=', messageId)
+      .where('user_id', '=', userId)
+      .where('emoji', '=', emoji);
+    return Promise.resolve(this.db.run(q) > 0);
+  }
+
+  reactions(messageIds: string[], viewerId: string): Promise<Map<string, ReactionSummary>> {
+    const summaries = new Map<string, ReactionSummary>();
+    if (messageIds.length === 0) return Promise.resolve(summaries);
+    const rows = this.db.all(
+      this.db.kysely
+        .selectFrom('reactions')
+        .select((eb) => [
+          'message_id',
+          'emoji',
+          eb.fn.countAll<number>().as('count'),
+          eb.fn.max(eb.case().when('user_id', '=', viewerId).then(1).else(0).end()).as('mine'),
+        ])
+        .where('message_id', 'in', messageIds)
+        .groupBy(['message_id', 'emoji'])
+        .orderBy('message_id')
+        .orderBy('count', 'desc')
+        .orderBy('emoji'),
+    );
+    for (const row of rows) {
+      let summary = summaries.get(row.message_id);
+      if (summary === undefined) {
+        summary = { counts: [], mine: [] };
+        summaries.set(row.message_id, summary);
+      }
+      summary.counts.push({ emoji: row.emoji, count: Number(row.count) });
+      if (Number(row.mine) === 1) summary.mine.push(row.emoji);
+    }
+    return Promise.resolve(summaries);
+  }
+
+  report(report: ReportRecord): Promise<boolean> {
+    const q = this.db.kysely
+      .insertInto('reports')
+      .values({
+        id: report.id,
+        message_id: report.messageId,
+        reporter_id: report.reporterId,
+        reason: report.reason,
+        created_at: report.createdAt,
+      })
+      .onConflict((oc) => oc.columns(['message_id', 'reporter_id']).doNothing());
+    return Promise.resolve(this.db.run(q) > 0);
+  }
+
+  purgeExpired(now: number): Promise<number> {
+    const removed = this.db
+      .prepare(
+        `DELETE FROM geo_index WHERE seq IN (
+           SELECT seq FROM messages WHERE kind = 'geo' AND expires_at IS NOT NULL AND expires_at > ? AND expires_at <= ?)`,
+      )
+      .run(this.purgedUntil, now).changes;
+    this.purgedUntil = now;
+    return Promise.resolve(removed);
+  }
+
+  byAuthor(authorId: string): Promise<MessageRecord[]> {
+    const rows = this.db.all(this.select().where('m.author_id', '=', authorId).orderBy('m.created_at').orderBy('m.id'));
+    return Promise.resolve(rows.map((row) => toMessage(row as MessageRow)));
+  }
+
+  reactionsBy(userId: string): Promise<Array<{ messageId: string; emoji: string; at: number }>> {
+    const q = this.db.kysely
+      .selectFrom('reactions')
+      .select(['message_id as messageId', 'emoji', 'created_at as at'])
+      .where('user_id', '=', userId)
+      .orderBy('created_at');
+    return Promise.resolve(this.db.all(q));
+  }
+
+  reportsBy(userId: string): Promise<ReportRecord[]> {
+    const q = this.db.kysely
+      .selectFrom('reports')
+      .select(['id', 'message_id as messageId', 'reporter_id as reporterId', 'reason', 'created_at as createdAt'])
+      .where('reporter_id', '=', userId)
+      .orderBy('created_at');
+    return Promise.resolve(this.db.all(q));
+  }
+}

@@ -1,0 +1,157 @@
+import { boundingBoxes, type Box } from '../../core/geo/bbox.js';
+import { haversineM } from '../../core/geo/haversine.js';
+import type { GeoCandidate, NearbyScan } from '../../core/store.js';
+import type { SqliteDb } from './sqlite-db.js';
+
+/**
+ * Nearby scans over the geo R*Tree, which indexes each live post's public point and creation time
+ * (lat, lng, t). The R*Tree stores 32-bit floats rounded outwards, so it only pre-filters; every
+ * candidate is then checked exactly (haversine distance, created_at bounds, expiry).
+ *
+ * - sort=recent reads the area in time slices going back from the newest post (or the cursor),
+ *   doubling the slice until `limit` posts are accepted or the oldest post is passed. The newest posts
+ *   of a dense area are found without reading or sorting the rest of it.
+ * - sort=distance reads growing rings around the point, doubling the ring until `limit` are accepted or
+ *   the radius is reached.
+ */
+
+/** Index time origin: seconds since 2020 keep more float32 precision than seconds since 1970. */
+const INDEX_EPOCH_MS = Date.UTC(2020, 0, 1);
+const FIRST_SLICE_MS = 10 * 60_000;
+
+export function indexTime(ms: number): number {
+  return (ms - INDEX_EPOCH_MS) / 1000;
+}
+
+interface CandidateRow {
+  seq: number;
+  id: string;
+  author_id: string;
+  public_lat: number;
+  public_lng: number;
+  radius: number;
+  visibility: 'public' | 'friends';
+  created_at: number;
+  expires_at: number | null;
+  deleted_at: number | null;
+}
+
+export interface ScannedCandidate extends GeoCandidate {
+  seq: number;
+}
+
+const CANDIDATES_SQL = `
+  SELECT m.seq, m.id, m.author_id, m.public_lat, m.public_lng, m.radius, m.visibility, m.created_at, m.expires_at, m.deleted_at
+  FROM geo_index g JOIN messages m ON m.seq = g.seq
+  WHERE g.max_lat >= ? AND g.min_lat <= ? AND g.max_lng >= ? AND g.min_lng <= ? AND g.max_t >= ? AND g.min_t <= ?`;
+
+export class SqliteNearby {
+  constructor(private readonly db: SqliteDb) {}
+
+  index(seq: number, lat: number, lng: number, createdAt: number): void {
+    const t = indexTime(createdAt);
+    this.db.prepare('INSERT INTO geo_index VALUES (?, ?, ?, ?, ?, ?, ?)').run(seq, lat, lat, lng, lng, t, t);
+  }
+
+  unindex(seq: number): void {
+    this.db.prepare('DELETE FROM geo_index WHERE seq = ?').run(seq);
+  }
+
+  scan(scan: NearbyScan, accept: (candidate: GeoCandidate) => boolean): ScannedCandidate[] {
+    return scan.sort === 'recent' ? this.scanRecent(scan, accept) : this.scanDistance(scan, accept);
+  }
+
+  private scanRecent(scan: NearbyScan, accept: (candidate: GeoCandidate) => boolean): ScannedCandidate[] {
+    const bounds = this.db.prepare(`SELECT min(created_at) AS lo, max(created_at) AS hi FROM messages WHERE kind = 'geo'`).get() as {
+      lo: number | null;
+      hi: number | null;
+    };
+    if (bounds.lo === null || bounds.hi === null) return [];
+    const after = scan.after?.sort === 'recent' ? scan.after : undefined;
+    const boxes = boundingBoxes(scan.lat, scan.lng, scan.radiusM);
+    const accepted: ScannedCandidate[] = [];
+    let hi = after ? Math.min(after.createdAt, bounds.hi) : bounds.hi;
+    let width = FIRST_SLICE_MS;
+    // Slices are (lo, hi]: each post falls in exactly one of them.
+    for (;;) {
+      const lo = hi - width;
+      const slice = this.candidates(scan, boxes, lo, hi).filter(
+        (c) =>
+          c.createdAt > lo &&
+          c.createdAt <= hi &&
+          (after === undefined || c.createdAt < after.createdAt || (c.createdAt === after.createdAt && c.id < after.id)),
+      );
+      slice.sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+      if (takeAccepted(slice, accept, accepted, scan.limit)) return accepted;
+      if (lo < bounds.lo) return accepted;
+      hi = lo;
+      width *= 2;
+    }
+  }
+
+  private scanDistance(scan: NearbyScan, accept: (candidate: GeoCandidate) => boolean): ScannedCandidate[] {
+    const after = scan.after?.sort === 'distance' ? scan.after : undefined;
+    const accepted: ScannedCandidate[] = [];
+    let inner = after ? Math.min(after.distance, scan.radiusM) : 0;
+    let step = Math.max(scan.radiusM / 8, 100);
+    let previousOuter = -1;
+    for (;;) {
+      const outer = Math.min(scan.radiusM, inner + step);
+      const ring = this.candidates({ ...scan, radiusM: outer }, boundingBoxes(scan.lat, scan.lng, outer), -Infinity, Infinity).filter(
+        (c) =>
+          c.distance > previousOuter &&
+          (after === undefined || c.distance > after.distance || (c.distance === after.distance && c.id > after.id)),
+      );
+      ring.sort((a, b) => a.distance - b.distance || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      if (takeAccepted(ring, accept, accepted, scan.limit)) return accepted;
+      if (outer >= scan.radiusM) return accepted;
+      previousOuter = outer;
+      inner = outer;
+      step *= 2;
+    }
+  }
+
+  /** Live posts in the boxes and time range whose public point is within scan.radiusM. */
+  private candidates(scan: NearbyScan, boxes: Box[], fromMs: number, toMs: number): ScannedCandidate[] {
+    const statement = this.db.prepare(CANDIDATES_SQL);
+    const tLo = Number.isFinite(fromMs) ? indexTime(fromMs) : -1e12;
+    const tHi = Number.isFinite(toMs) ? indexTime(toMs) : 1e12;
+    const out: ScannedCandidate[] = [];
+    for (const box of boxes) {
+      const rows = statement.all(box.minLat, box.maxLat, box.minLng, box.maxLng, tLo, tHi) as CandidateRow[];
+      for (const row of rows) {
+        if (row.deleted_at !== null || (row.expires_at !== null && row.expires_at <= scan.now)) continue;
+        const distance = haversineM(scan.lat, scan.lng, row.public_lat, row.public_lng);
+        if (distance > scan.radiusM) continue;
+        out.push({
+          seq: row.seq,
+          id: row.id,
+          authorId: row.author_id,
+          publicLat: row.public_lat,
+          publicLng: row.public_lng,
+          radius: row.radius,
+          visibility: row.visibility,
+          createdAt: row.created_at,
+          expiresAt: row.expires_at,
+          distance,
+        });
+      }
+    }
+    return out;
+  }
+}
+
+/** Moves accepted candidates (in order) into `into`; true once it holds `limit`. */
+function takeAccepted(
+  ordered: ScannedCandidate[],
+  accept: (candidate: GeoCandidate) => boolean,
+  into: ScannedCandidate[],
+  limit: number,
+): boolean {
+  for (const candidate of ordered) {
+    if (!accept(candidate)) continue;
+    into.push(candidate);
+    if (into.length >= limit) return true;
+  }
+  return into.length >= limit;
+}
