@@ -8,7 +8,7 @@ export interface Config {
   host: string;
   port: number;
   dataDir: string;
-  /** `sqlite:<file>` (resolved to an absolute path) or `postgres://…`. */
+  /** `sqlite:<file>`, resolved to an absolute path. */
   databaseUrl: string;
   brokerUrl: string;
   jwtSecret: string | null;
@@ -43,7 +43,7 @@ export const VARIABLES: Variable[] = [
   {
     env: 'LO_DATABASE_URL',
     default: 'sqlite:<LO_DATA_DIR>/lo.db',
-    doc: 'Database: `sqlite:<file>` (embedded) or `postgres://…` (PostgreSQL with PostGIS).',
+    doc: 'Database: `sqlite:<file>` (embedded). PostgreSQL with PostGIS (`postgres://…`) is not available yet.',
   },
   { env: 'LO_BROKER_URL', default: 'memory', doc: 'Fan-out between nodes: `memory` (one process). Redis and NATS are not available yet.' },
   {
