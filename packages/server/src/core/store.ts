@@ -229,6 +229,11 @@ export interface MessageRepo {
    * the original with `created: false` (idempotent retries).
    */
   createGeo(message: NewGeoMessage): Promise<{ message: MessageRecord; created: boolean }>;
+  /**
+   * Bulk load (benchmark seeding, `lo import`): stores every post in one transaction, indexed as
+   * createGeo would, without the idempotency check. Returns how many were stored.
+   */
+  importGeo(messages: NewGeoMessage[]): Promise<number>;
   byId(id: string): Promise<MessageRecord | null>;
   /** The author's post with this `client_msg_id`, deleted or not. */
   byClientMsgId(authorId: string, clientMsgId: string): Promise<MessageRecord | null>;

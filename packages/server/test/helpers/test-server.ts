@@ -4,6 +4,7 @@ import path from 'node:path';
 import { createClient, type LoClient } from '@lo/client';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
+import type { Clock } from '../../src/util/time.js';
 
 export interface TestServer {
   url: string;
@@ -31,10 +32,10 @@ export function tempDir(prefix = 'lo-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-/** A real server on port 0 over a real SQLite file in a fresh data dir. */
-export async function startServer(env: Record<string, string> = {}, dataDir: string = tempDir()): Promise<TestServer> {
+/** A real server on port 0 over a real SQLite file in a fresh data dir (optionally on a pinned clock). */
+export async function startServer(env: Record<string, string> = {}, dataDir: string = tempDir(), clock?: Clock): Promise<TestServer> {
   const config = loadConfig({ ...TEST_ENV, LO_DATA_DIR: dataDir, ...env });
-  const app = await createApp(config);
+  const app = await createApp(config, clock);
   const url = await app.listen();
   return {
     url,

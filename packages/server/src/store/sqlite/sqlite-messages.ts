@@ -91,6 +91,35 @@ export class SqliteMessages implements MessageRepo {
     return Promise.resolve(result);
   }
 
+  importGeo(messages: NewGeoMessage[]): Promise<number> {
+    const insert = this.db.prepare(
+      `INSERT INTO messages (id, author_id, kind, content, lat, lng, public_lat, public_lng, radius, visibility, created_at, expires_at, client_msg_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const stored = this.db.tx(() => {
+      for (const m of messages) {
+        const { lastInsertRowid } = insert.run(
+          m.id,
+          m.authorId,
+          m.kind,
+          m.content,
+          m.lat,
+          m.lng,
+          m.publicLat,
+          m.publicLng,
+          m.radius,
+          m.visibility,
+          m.createdAt,
+          m.expiresAt,
+          m.clientMsgId,
+        );
+        this.geo.index(Number(lastInsertRowid), m.publicLat, m.publicLng, m.createdAt);
+      }
+      return messages.length;
+    });
+    return Promise.resolve(stored);
+  }
+
   byId(id: string): Promise<MessageRecord | null> {
     const row = this.db.get(this.select().where('m.id', '=', id));
     return Promise.resolve(row ? toMessage(row as MessageRow) : null);
