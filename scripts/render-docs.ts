@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ERROR_TYPE_PREFIX, ERRORS } from '@lo/protocol';
 import { VARIABLES } from '../packages/server/src/config/config.js';
+import { DEFAULT_RATE_RULES } from '../packages/server/src/core/rate-rules.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const check = process.argv.includes('--check');
@@ -72,6 +73,31 @@ write(
     '<!-- config:start -->',
     '<!-- config:end -->',
     `| variable | default | meaning |\n| --- | --- | --- |\n${configRows.join('\n')}`,
+  ),
+);
+
+const RULE_USE: Record<string, string> = {
+  signup: 'signups per client IP',
+  login_ip: 'login attempts per client IP',
+  login_account_ip: 'failed logins per account and IP',
+  login_account: 'failed logins per account from IPs it never logged in from',
+  refresh: 'token refreshes per client IP',
+  write: 'other writes per user',
+  post: 'geo posts per user',
+  report: 'reports per user',
+  probe: 'position probes per user: nearby queries (GET and RPC) and location reports',
+};
+const ruleRows = Object.values(DEFAULT_RATE_RULES).map(
+  (r) => `| \`${r.name}\` | ${r.points} per ${r.durationS} s | ${RULE_USE[r.name] ?? ''} |`,
+);
+const apiPath = path.join(root, 'docs/API.md');
+write(
+  'docs/API.md',
+  replaceBetween(
+    fs.readFileSync(apiPath, 'utf8'),
+    '<!-- ratelimits:start -->',
+    '<!-- ratelimits:end -->',
+    `| rule | default | counts |\n| --- | --- | --- |\n${ruleRows.join('\n')}`,
   ),
 );
 
