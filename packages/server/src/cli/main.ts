@@ -12,7 +12,7 @@ const program = new Command()
   )
   .version(VERSION);
 
-program.command('serve', { isDefault: true }).description('start the server (HTTP and WebSocket on LO_PORT)').action(runServe);
+program.command('serve', { isDefault: true }).description('start the server (the HTTP API on LO_HOST:LO_PORT)').action(runServe);
 
 program.command('migrate').description('bring the database schema up to date and exit').action(runMigrate);
 

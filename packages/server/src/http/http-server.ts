@@ -17,7 +17,7 @@ import { registerMessageRoutes } from './routes/messages.js';
 import { registerOpsRoutes } from './routes/ops.js';
 import { registerRpcRoutes } from './routes/rpc.js';
 import { registerUserRoutes } from './routes/users.js';
-import { validatorCompiler } from './validation.js';
+import { serializerCompiler, validatorCompiler } from './validation.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -40,6 +40,7 @@ export async function buildHttp(deps: HttpDeps): Promise<Http> {
     ajv: { customOptions: { removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest('principal', null);
   app.setErrorHandler((error, request, reply) => sendProblem(error, request, reply));
   app.setNotFoundHandler((request, reply) =>

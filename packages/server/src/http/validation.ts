@@ -1,6 +1,7 @@
-import { Ajv, type Options } from 'ajv';
+import { Ajv, type Options, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import type { FastifySchemaCompiler } from 'fastify';
+import type { FastifySchemaCompiler, FastifySerializerCompiler } from 'fastify';
+import fastJsonStringify from 'fast-json-stringify';
 
 // ajv-formats is CommonJS with a default export.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -19,5 +20,24 @@ const common: Options = {
 const bodyAjv = addFormats(new Ajv({ ...common, coerceTypes: false }));
 const textAjv = addFormats(new Ajv({ ...common, coerceTypes: 'array' }));
 
-export const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpPart }) =>
-  (httpPart === 'body' ? bodyAjv : textAjv).compile(schema) as ReturnType<FastifySchemaCompiler<object>>;
+/**
+ * Schemas are compiled on first use, not at start: compiling every route's validators and serializers
+ * up front took about half a second, and `lo serve` must be ready within 500 ms (DESIGN section 10).
+ * The first request of each route pays its compilation once.
+ */
+export const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpPart }) => {
+  let compiled: ValidateFunction | undefined;
+  const validate = (data: unknown): boolean => {
+    compiled ??= (httpPart === 'body' ? bodyAjv : textAjv).compile(schema);
+    const valid = compiled(data);
+    validate.errors = compiled.errors;
+    return valid;
+  };
+  validate.errors = null as ValidateFunction['errors'];
+  return validate as ReturnType<FastifySchemaCompiler<object>>;
+};
+
+export const serializerCompiler: FastifySerializerCompiler<object> = ({ schema }) => {
+  let serialize: ((data: unknown) => string) | undefined;
+  return (data: unknown) => (serialize ??= fastJsonStringify(schema))(data);
+};

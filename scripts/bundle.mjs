@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+// Bundles the server and its pure-JS dependencies into packages/server/dist/lo.mjs, the file `lo` and
+// `npm start` run. Loading one file instead of ~1,500 modules is what gets `lo serve` ready within the
+// 500 ms of DESIGN section 10. Native addons stay external and load from node_modules.
+import { build } from 'esbuild';
+import path from 'node:path';
+
+const root = path.resolve(import.meta.dirname, '..');
+
+await build({
+  entryPoints: [path.join(root, 'packages/server/src/cli/main.ts')],
+  outfile: path.join(root, 'packages/server/dist/lo.mjs'),
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  conditions: ['lo-source'],
+  external: ['better-sqlite3', '@node-rs/argon2'],
+  // CommonJS dependencies inside an ES module bundle need a `require`.
+  banner: { js: "import { createRequire as __loRequire } from 'node:module'; const require = __loRequire(import.meta.url);" },
+  sourcemap: 'linked',
+  legalComments: 'linked',
+  logLevel: 'warning',
+});
