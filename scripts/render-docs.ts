@@ -79,8 +79,8 @@ write(
 const RULE_USE: Record<string, string> = {
   signup: 'signups per client IP',
   login_ip: 'login attempts per client IP',
-  login_account_ip: 'failed logins per account and IP',
-  login_account: 'failed logins per account from IPs it never logged in from',
+  login_account_ip: 'login attempts per account and IP (a successful login clears them)',
+  login_account: 'login attempts per account from IPs it never logged in from',
   refresh: 'token refreshes per client IP',
   write: 'other writes per user',
   post: 'geo posts per user',

@@ -14,9 +14,9 @@ export interface RateRule {
 export const DEFAULT_RATE_RULES = {
   signup: { name: 'signup', points: 10, durationS: 3600 },
   login_ip: { name: 'login_ip', points: 30, durationS: 300 },
-  /** Failed logins for one account from one IP. */
+  /** Login attempts for one account from one IP (a successful login clears them). */
   login_account_ip: { name: 'login_account_ip', points: 5, durationS: 900 },
-  /** Failed logins for one account from IPs it has never had a session from. */
+  /** Login attempts for one account from IPs it has never had a session from. */
   login_account: { name: 'login_account', points: 20, durationS: 3600 },
   refresh: { name: 'refresh', points: 60, durationS: 60 },
   write: { name: 'write', points: 120, durationS: 60 },

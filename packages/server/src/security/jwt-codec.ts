@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { errors, jwtVerify, SignJWT } from 'jose';
 import type { Role } from '@lo/protocol';
 import { LoError } from '../errors/lo-error.js';
@@ -15,12 +16,15 @@ const ROLES: readonly Role[] = ['user', 'admin'];
 export function jwtCodec(secret: Uint8Array): TokenCodec {
   return {
     issueAccess(claims, ttlS) {
+      // RFC 9068 requires a unique `jti`; without it two tokens issued in the same second for one
+      // session (signup, then refresh) were byte-identical, so a refresh did not yield a new token.
       return new SignJWT({ sid: claims.sessionId, role: claims.role })
         .setProtectedHeader({ alg: 'HS256', typ: ACCESS_TOKEN_TYP })
         .setSubject(claims.userId)
         .setIssuer(JWT_ISSUER)
         .setAudience(JWT_AUDIENCE)
         .setIssuedAt()
+        .setJti(randomUUID())
         .setExpirationTime(`${ttlS}s`)
         .sign(secret);
     },

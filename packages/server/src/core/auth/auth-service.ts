@@ -79,7 +79,6 @@ export class AuthService {
         ? (await this.deps.hasher.verify(await this.getDummyHash(), credentials.password)) && false
         : await this.deps.hasher.verify(user.passwordHash, credentials.password);
     if (!valid || user === null) {
-      await this.throttle.failed(credentials.username, ipHash, knownIp);
       await this.audit(user?.id ?? null, 'auth.login_failed', user?.id ?? null);
       throw new LoError('invalid_credentials');
     }

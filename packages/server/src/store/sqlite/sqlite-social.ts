@@ -139,18 +139,22 @@ export class SqliteSocial implements SocialRepo {
       );
       // A block hides both people from each other everywhere: friendship and pending requests end.
       this.deleteFriendship(blockerId, blockedId);
-      this.db.run(
-        k
-          .updateTable('friend_requests')
-          .set({ status: 'declined', responded_at: now })
-          .where('status', '=', 'pending')
-          .where((eb) =>
-            eb.or([
-              eb.and([eb('from_id', '=', blockerId), eb('to_id', '=', blockedId)]),
-              eb.and([eb('from_id', '=', blockedId), eb('to_id', '=', blockerId)]),
-            ]),
-          ),
-      );
+      // One statement per direction: SQLite 3.53 fails with "internal query planner error" on
+      // `status = ? AND ((from_id = ? AND to_id = ?) OR (...))` next to the partial index
+      // friend_requests_pending, which made every POST /blocks answer 500.
+      for (const [from, to] of [
+        [blockerId, blockedId],
+        [blockedId, blockerId],
+      ] as const) {
+        this.db.run(
+          k
+            .updateTable('friend_requests')
+            .set({ status: 'declined', responded_at: now })
+            .where('status', '=', 'pending')
+            .where('from_id', '=', from)
+            .where('to_id', '=', to),
+        );
+      }
       return inserted > 0;
     });
     return Promise.resolve(added);
