@@ -38,7 +38,11 @@ function toMessage(row: MessageRow): MessageRecord {
 
 export class SqliteMessages implements MessageRepo {
   private readonly geo: SqliteNearby;
-  /** Expired posts up to this time have been removed from the geo index. */
+  /**
+   * Expired posts up to this time have been removed from the geo index. It starts at 0, so the first
+   * purge after a start sweeps everything (posts imported already expired included); later purges only
+   * sweep forward. Expired posts left in the index are still filtered out by every scan.
+   */
   private purgedUntil = 0;
 
   constructor(private readonly db: SqliteDb) {
@@ -235,7 +239,7 @@ export class SqliteMessages implements MessageRepo {
            SELECT seq FROM messages WHERE kind = 'geo' AND expires_at IS NOT NULL AND expires_at > ? AND expires_at <= ?)`,
       )
       .run(this.purgedUntil, now).changes;
-    this.purgedUntil = now;
+    this.purgedUntil = Math.max(this.purgedUntil, now);
     return Promise.resolve(removed);
   }
 
