@@ -44,6 +44,9 @@ test('bounding boxes contain every point of the circle, at the poles and across 
       fc.double({ min: 0, max: 1, noNaN: true }),
       (lat, lng, radius, bearing, fraction) => {
         const point = destination({ lat, lng }, bearing, radius * fraction);
+        // A few metres from a pole, `destination` is ill-conditioned in longitude: keep only points it
+        // really put inside the circle, which is what the property is about.
+        fc.pre(haversineM(lat, lng, point.lat, point.lng) <= radius);
         const boxes = boundingBoxes(lat, lng, radius);
         assert.ok(boxes.length >= 1 && boxes.length <= 2);
         for (const box of boxes) assert.ok(box.minLng <= box.maxLng && box.minLat <= box.maxLat);

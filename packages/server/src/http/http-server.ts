@@ -40,6 +40,9 @@ export async function buildHttp(deps: HttpDeps): Promise<Http> {
     ajv: { customOptions: { removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
+  // Bodies are JSON only: Fastify's built-in text/plain parser would hand a string to the schema and
+  // answer validation_failed instead of 415 unsupported_media_type.
+  app.removeContentTypeParser('text/plain');
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest('principal', null);
   app.setErrorHandler((error, request, reply) => sendProblem(error, request, reply));

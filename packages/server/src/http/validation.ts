@@ -37,7 +37,12 @@ export const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpP
   return validate as ReturnType<FastifySchemaCompiler<object>>;
 };
 
+type Serialize = (data: unknown) => string;
+
 export const serializerCompiler: FastifySerializerCompiler<object> = ({ schema }) => {
-  let serialize: ((data: unknown) => string) | undefined;
-  return (data: unknown) => (serialize ??= fastJsonStringify(schema))(data);
+  let serialize: Serialize | undefined;
+  return (data: unknown): string => {
+    serialize ??= fastJsonStringify(schema) as Serialize;
+    return serialize(data);
+  };
 };

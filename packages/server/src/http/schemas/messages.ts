@@ -2,8 +2,9 @@ import { Type } from '@sinclair/typebox';
 import { DISTANCE_BANDS, LIMITS } from '@lo/protocol';
 import { Cursor, Lat, Limit, Lng, Nullable, strict, Timestamp, UserRef } from './common.js';
 
-// maxLength counts code points; the 4096-byte UTF-8 bound is checked by the service.
-const Content = Type.String({ minLength: 1, maxLength: LIMITS.contentMaxBytes });
+// The 4096-byte UTF-8 bound is checked by the service, so every over-long content answers
+// content_too_long; a schema maxLength (code points) would turn 4097 ASCII bytes into validation_failed.
+const Content = Type.String({ minLength: 1, description: `At most ${LIMITS.contentMaxBytes} bytes of UTF-8 (content_too_long)` });
 const Visibility = Type.Union([Type.Literal('public'), Type.Literal('friends')]);
 const Sort = Type.Union([Type.Literal('recent'), Type.Literal('distance')], { default: 'recent' });
 
