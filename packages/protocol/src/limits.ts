@@ -24,7 +24,6 @@ export const LIMITS = {
   passwordMax: 128,
   displayNameMax: 64,
   clientMsgIdMax: 64,
-  reactionMaxBytes: 32,
   reportReasonMax: 500,
   deviceLabelMax: 64,
   /** Post lifetime bounds, in seconds. */

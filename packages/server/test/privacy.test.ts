@@ -11,7 +11,7 @@ import { signup, type TestUser } from './helpers/users.js';
  * DESIGN section 7: nobody but the author ever learns a post's exact position or an exact distance to
  * it. Everything a viewer observes (bands, visibility) is computed from the stable public point.
  */
-const GRID_M = 150;
+const GRID_M = 100;
 let server: TestServer;
 
 before(async () => {

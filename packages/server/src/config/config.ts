@@ -74,7 +74,7 @@ export const VARIABLES: Variable[] = [
   {
     env: 'LO_PRIVACY_GRID_M',
     default: '100',
-    doc: "Cell size in metres of the grid that authors' positions are snapped to before anyone else can observe them (see docs/PRIVACY.md). Keep it at most a third of the smallest post radius (300 m).",
+    doc: "Cell size in metres (25–100) of the grid that authors' positions are snapped to before anyone else can observe them (see docs/PRIVACY.md). At most a third of the smallest post radius (300 m), so a post is always visible where it was made.",
   },
   {
     env: 'LO_LOCATION_MAX_SPEED',
@@ -153,7 +153,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     accessTokenTtlS: int('LO_ACCESS_TOKEN_TTL', 60, 24 * 3600),
     refreshTokenTtlS: int('LO_REFRESH_TOKEN_TTL', 3600, 365 * 24 * 3600),
     sessionIdleTtlS: int('LO_SESSION_IDLE_TTL', 600, 365 * 24 * 3600),
-    privacyGridM: int('LO_PRIVACY_GRID_M', 25, 1000),
+    privacyGridM: int('LO_PRIVACY_GRID_M', 25, 100),
     maxSpeedMps: int('LO_LOCATION_MAX_SPEED', 1, 1_000_000_000),
     messageTtlS: int('LO_MESSAGE_TTL', 60, 30 * 24 * 3600),
     messageEditWindowS: int('LO_MESSAGE_EDIT_WINDOW', 0, 7 * 24 * 3600),

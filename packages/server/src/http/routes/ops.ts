@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import { LoError } from '../../errors/lo-error.js';
 import type { Http, RouteDeps } from '../http-deps.js';
@@ -28,11 +29,17 @@ export function registerOpsRoutes(http: Http, { health, metrics, config }: Route
   });
 
   http.get('/metrics', { schema: { tags, hide: false } }, async (request, reply) => {
-    if (config.metricsToken !== null && request.headers.authorization !== `Bearer ${config.metricsToken}`) {
+    if (config.metricsToken !== null && !sameSecret(request.headers.authorization ?? '', `Bearer ${config.metricsToken}`)) {
       throw new LoError('unauthenticated', 'The metrics endpoint needs the LO_METRICS_TOKEN bearer token.');
     }
     return reply.type(metrics.contentType).send(await metrics.text());
   });
 
   http.get('/openapi.json', { schema: { hide: true } }, async () => http.swagger());
+}
+
+/** Constant-time comparison (of digests, so lengths do not leak either). */
+function sameSecret(given: string, expected: string): boolean {
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(given), digest(expected));
 }
