@@ -37,7 +37,6 @@ export async function buildHttp(deps: HttpDeps): Promise<Http> {
     connectionTimeout: 30_000,
     requestTimeout: 30_000,
     keepAliveTimeout: 65_000,
-    ajv: { customOptions: { removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   // Bodies are JSON only: Fastify's built-in text/plain parser would hand a string to the schema and

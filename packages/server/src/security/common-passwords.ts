@@ -6,8 +6,12 @@ import type { PasswordList } from '../core/ports.js';
  */
 let words: Set<string> | null = null;
 
+type Dictionary = { dictionary: Record<'passwords-common', string[]> };
+
 async function load(): Promise<Set<string>> {
-  const { dictionary } = await import('@zxcvbn-ts/language-common');
+  const module = (await import('@zxcvbn-ts/language-common')) as Dictionary & { default?: Dictionary };
+  // Bundled, the package may arrive as a CommonJS namespace with everything under `default`.
+  const { dictionary } = module.dictionary === undefined && module.default ? module.default : module;
   return new Set(dictionary['passwords-common'].map((w) => w.toLowerCase()));
 }
 
