@@ -1,7 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { LIMITS, type CreateGeoMessage, type GeoMessage, type NearbyQuery, type Page, type ReactionCount } from '@lo/protocol';
 import { LoError } from '../../errors/lo-error.js';
-import { openSealedCursor, sealCursor } from '../../util/cursor.js';
 import { newId } from '../../util/ids.js';
 import { iso, type Clock } from '../../util/time.js';
 import { haversineM } from '../geo/haversine.js';
@@ -28,7 +27,7 @@ export interface ReportView {
 
 /** Geo posts: create, read, edit, delete, react, report, and the local feed. */
 export class MessageService {
-  /** Nearby cursors are sealed with this key: a distance-sorted cursor holds an exact distance (DESIGN section 7). */
+  /** Key that seals nearby cursors (see nearby-cursor.ts). */
   private readonly cursorKey: Buffer;
 
   constructor(
@@ -63,9 +62,7 @@ export class MessageService {
     if (user === null) throw new LoError('session_ended');
     const radius = Math.min(query.radius ?? user.visibilityRadius, user.visibilityRadius);
     const fingerprint = queryFingerprint(query.lat, query.lng, radius, sort);
-    const opened = query.cursor === undefined ? undefined : openSealedCursor(query.cursor, this.cursorKey);
-    if (opened === null) throw new LoError('invalid_cursor');
-    const after = decodeNearbyCursor(opened, fingerprint, sort);
+    const after = decodeNearbyCursor(query.cursor, fingerprint, sort, this.cursorKey);
     await this.locations.report(viewer.userId, { lat: query.lat, lng: query.lng });
     const scope = await this.scope(viewer.userId, user.visibilityRadius);
     const hits = await this.store.messages.nearby(
@@ -80,8 +77,7 @@ export class MessageService {
     const last = shown.at(-1);
     return {
       items: shown.map((h) => geoMessageView(h.message, viewer.userId, query, reactions.get(h.message.id))),
-      next_cursor:
-        hits.length > limit && last !== undefined ? sealCursor(encodeNearbyCursor(last, sort, fingerprint), this.cursorKey) : null,
+      next_cursor: hits.length > limit && last !== undefined ? encodeNearbyCursor(last, sort, fingerprint, this.cursorKey) : null,
     };
   }
 
