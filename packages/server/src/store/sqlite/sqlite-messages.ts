@@ -15,6 +15,15 @@ import { SqliteNearby } from './sqlite-nearby.js';
 
 type MessageRow = Omit<MessagesTable, 'seq'> & { seq: number; author_username: string };
 
+/** The posts of a page, by seq (a JSON array). */
+const PAGE_SQL = `SELECT m.*, u.username AS author_username FROM messages m JOIN users u ON u.id = m.author_id
+  WHERE m.seq IN (SELECT value FROM json_each(?))`;
+
+/** Reaction counts of some posts (a JSON array of ids), with whether the viewer (first parameter) made each. */
+const REACTIONS_SQL = `SELECT message_id, emoji, count(*) AS count, max(user_id = ?) AS mine FROM reactions
+  WHERE message_id IN (SELECT value FROM json_each(?))
+  GROUP BY message_id, emoji ORDER BY message_id, count DESC, emoji`;
+
 function toMessage(row: MessageRow): MessageRecord {
   return {
     id: row.id,
@@ -155,13 +164,9 @@ export class SqliteMessages implements MessageRepo {
   nearby(scan: NearbyScan, accept: (candidate: GeoCandidate) => boolean): Promise<NearbyHit[]> {
     const hits = this.geo.scan(scan, accept);
     if (hits.length === 0) return Promise.resolve([]);
-    const rows = this.db.all(
-      this.select().where(
-        'm.seq',
-        'in',
-        hits.map((h) => h.seq),
-      ),
-    ) as MessageRow[];
+    // A raw statement with the page's seqs as one JSON parameter: this runs on every feed request, and
+    // building it with Kysely cost more than the query.
+    const rows = this.db.prepare(PAGE_SQL).all(JSON.stringify(hits.map((h) => h.seq))) as MessageRow[];
     const bySeq = new Map(rows.map((row) => [row.seq, toMessage(row)]));
     const result: NearbyHit[] = [];
     for (const hit of hits) {
@@ -191,29 +196,20 @@ export class SqliteMessages implements MessageRepo {
   reactions(messageIds: string[], viewerId: string): Promise<Map<string, ReactionSummary>> {
     const summaries = new Map<string, ReactionSummary>();
     if (messageIds.length === 0) return Promise.resolve(summaries);
-    const rows = this.db.all(
-      this.db.kysely
-        .selectFrom('reactions')
-        .select((eb) => [
-          'message_id',
-          'emoji',
-          eb.fn.countAll<number>().as('count'),
-          eb.fn.max(eb.case().when('user_id', '=', viewerId).then(1).else(0).end()).as('mine'),
-        ])
-        .where('message_id', 'in', messageIds)
-        .groupBy(['message_id', 'emoji'])
-        .orderBy('message_id')
-        .orderBy('count', 'desc')
-        .orderBy('emoji'),
-    );
+    const rows = this.db.prepare(REACTIONS_SQL).all(viewerId, JSON.stringify(messageIds)) as Array<{
+      message_id: string;
+      emoji: string;
+      count: number;
+      mine: number;
+    }>;
     for (const row of rows) {
       let summary = summaries.get(row.message_id);
       if (summary === undefined) {
         summary = { counts: [], mine: [] };
         summaries.set(row.message_id, summary);
       }
-      summary.counts.push({ emoji: row.emoji, count: Number(row.count) });
-      if (Number(row.mine) === 1) summary.mine.push(row.emoji);
+      summary.counts.push({ emoji: row.emoji, count: row.count });
+      if (row.mine === 1) summary.mine.push(row.emoji);
     }
     return Promise.resolve(summaries);
   }
