@@ -85,8 +85,9 @@ export async function createApp(config: Config, clock: Clock = systemClock): Pro
     async listen() {
       await http.listen({ host: config.host, port: config.port });
       health.setReady(true);
-      // Warm the common-password list now rather than on the first signup (a failure here is retried there).
-      commonPasswords().catch((err: unknown) => http.log.warn({ err }, 'common-password list not loaded yet'));
+      // Warm the common-password list soon, not on the first signup, and not while the first readiness
+      // probes arrive (a failure here is retried by the first signup).
+      setTimeout(() => void commonPasswords().catch((err: unknown) => http.log.warn({ err }, 'common-password list not loaded yet')), 1000).unref();
       const address = http.server.address();
       const port = typeof address === 'object' && address !== null ? address.port : config.port;
       return `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
+import { failAndExit } from './fail.js';
 import { runMigrate } from './migrate.js';
 import { runServe } from './serve.js';
 import { runUserCreate } from './user-create.js';
@@ -26,4 +27,4 @@ program
   .option('--password <password>', 'password (prefer LO_USER_PASSWORD: arguments show up in process lists)')
   .action(runUserCreate);
 
-await program.parseAsync();
+program.parseAsync().catch(failAndExit);

@@ -16,8 +16,9 @@ const HealthBody = Type.Object(
 export function registerOpsRoutes(http: Http, { health, metrics, config }: RouteDeps): void {
   const tags = ['ops'];
 
+  // Health bodies are tiny: plain JSON.stringify spares the first probe a serializer compilation.
   http.get('/health', { schema: { tags, response: { 200: HealthBody } } }, async (_request, reply) =>
-    reply.type('application/health+json').send(health.live()),
+    reply.type('application/health+json').serializer(JSON.stringify).send(health.live()),
   );
 
   http.get('/health/ready', { schema: { tags, response: { 200: HealthBody, 503: HealthBody } } }, async (_request, reply) => {
@@ -25,6 +26,7 @@ export function registerOpsRoutes(http: Http, { health, metrics, config }: Route
     return reply
       .code(body.status === 'fail' ? 503 : 200)
       .type('application/health+json')
+      .serializer(JSON.stringify)
       .send(body);
   });
 
