@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type {
   FastifyBaseLogger,
   FastifyInstance,
+  onRequestAsyncHookHandler,
   preHandlerAsyncHookHandler,
   RawReplyDefaultExpression,
   RawRequestDefaultExpression,
@@ -10,7 +11,7 @@ import type {
 import type { Config } from '../config/config.js';
 import type { AuthService } from '../core/auth/auth-service.js';
 import type { MessageService } from '../core/messages/message-service.js';
-import type { RateLimiter } from '../core/rate-rules.js';
+import type { RateLimiter, RateRuleName } from '../core/rate-rules.js';
 import type { SocialService } from '../core/social/social-service.js';
 import type { Store } from '../core/store.js';
 import type { LocationService } from '../core/users/location-service.js';
@@ -44,8 +45,15 @@ export interface HttpDeps {
   messages: MessageService;
 }
 
-/** What every route group receives: the deps plus the shared preHandlers. */
+/** Route options of an authenticated route: the token is checked first, before the body is even read. */
+export interface Secured {
+  onRequest: onRequestAsyncHookHandler[];
+  preHandler?: preHandlerAsyncHookHandler[];
+}
+
+/** What every route group receives: the deps plus the shared hooks. */
 export interface RouteDeps extends HttpDeps {
-  authenticate: preHandlerAsyncHookHandler;
+  /** Options for an authenticated route, charged to rate rule `rule` when given: `{ schema, ...secured('write') }`. */
+  secured: (rule?: RateRuleName) => Secured;
   limit: Limit;
 }

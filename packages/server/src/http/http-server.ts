@@ -76,10 +76,12 @@ export async function buildHttp(deps: HttpDeps): Promise<Http> {
     },
   });
 
+  const authenticate = requireAuth(deps.auth);
+  const limit = rateLimits(deps.limiter, config.rateLimits, deps.metrics);
   const routeDeps: RouteDeps = {
     ...deps,
-    authenticate: requireAuth(deps.auth),
-    limit: rateLimits(deps.limiter, config.rateLimits, deps.metrics),
+    secured: (rule) => ({ onRequest: [authenticate], ...(rule && { preHandler: [limit(rule)] }) }),
+    limit,
   };
   await app.register(
     async (api) => {

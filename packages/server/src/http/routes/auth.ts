@@ -4,7 +4,7 @@ import { principalOf } from '../auth-hook.js';
 import { AuthResult, Credentials, RefreshBody, SessionInfo } from '../schemas/auth.js';
 import { commonErrors, IdParams, NoContent, Problem } from '../schemas/common.js';
 
-export function registerAuthRoutes(http: Http, { auth, authenticate, limit }: RouteDeps): void {
+export function registerAuthRoutes(http: Http, { auth, secured, limit }: RouteDeps): void {
   const tags = ['auth'];
 
   http.post(
@@ -33,7 +33,7 @@ export function registerAuthRoutes(http: Http, { auth, authenticate, limit }: Ro
     '/auth/logout',
     {
       schema: { tags, security: [{ bearer: [] }], response: { 204: NoContent, ...commonErrors } },
-      preHandler: [authenticate, limit('write')],
+      ...secured('write'),
     },
     async (request, reply) => {
       await auth.logout(principalOf(request));
@@ -49,7 +49,7 @@ export function registerAuthRoutes(http: Http, { auth, authenticate, limit }: Ro
         security: [{ bearer: [] }],
         response: { 200: Type.Object({ items: Type.Array(SessionInfo), next_cursor: Type.Null() }), ...commonErrors },
       },
-      preHandler: [authenticate],
+      ...secured(),
     },
     async (request) => ({ items: await auth.sessions(principalOf(request)), next_cursor: null }),
   );
@@ -58,7 +58,7 @@ export function registerAuthRoutes(http: Http, { auth, authenticate, limit }: Ro
     '/auth/sessions/:id',
     {
       schema: { tags, security: [{ bearer: [] }], params: IdParams, response: { 204: NoContent, ...commonErrors, 404: Problem } },
-      preHandler: [authenticate, limit('write')],
+      ...secured('write'),
     },
     async (request, reply) => {
       await auth.endSession(principalOf(request), request.params.id);

@@ -3,14 +3,14 @@ import { BlockEntry, UserIdBody } from '../schemas/users.js';
 import { principalOf } from '../auth-hook.js';
 import type { Http, RouteDeps } from '../http-deps.js';
 
-export function registerBlockRoutes(http: Http, { social, authenticate, limit }: RouteDeps): void {
+export function registerBlockRoutes(http: Http, { social, secured }: RouteDeps): void {
   const base = { tags: ['social'], security: [{ bearer: [] }] };
 
   http.post(
     '/blocks',
     {
       schema: { ...base, body: UserIdBody, response: { 201: BlockEntry, ...commonErrors, 404: Problem } },
-      preHandler: [authenticate, limit('write')],
+      ...secured('write'),
     },
     async (request, reply) => reply.code(201).send(await social.block(principalOf(request).userId, request.body.user_id)),
   );
@@ -19,7 +19,7 @@ export function registerBlockRoutes(http: Http, { social, authenticate, limit }:
     '/blocks/:userId',
     {
       schema: { ...base, params: UserIdParams, response: { 204: NoContent, ...commonErrors, 404: Problem } },
-      preHandler: [authenticate, limit('write')],
+      ...secured('write'),
     },
     async (request, reply) => {
       await social.unblock(principalOf(request).userId, request.params.userId);
@@ -29,7 +29,7 @@ export function registerBlockRoutes(http: Http, { social, authenticate, limit }:
 
   http.get(
     '/blocks',
-    { schema: { ...base, querystring: PageQuery, response: { 200: Page(BlockEntry), ...commonErrors } }, preHandler: [authenticate] },
+    { schema: { ...base, querystring: PageQuery, response: { 200: Page(BlockEntry), ...commonErrors } }, ...secured() },
     async (request) => social.blocks(principalOf(request).userId, request.query.limit ?? 20, request.query.cursor),
   );
 }

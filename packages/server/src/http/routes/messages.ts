@@ -13,7 +13,7 @@ import {
 import { principalOf } from '../auth-hook.js';
 import type { Http, RouteDeps } from '../http-deps.js';
 
-export function registerMessageRoutes(http: Http, { messages, metrics, authenticate, limit }: RouteDeps): void {
+export function registerMessageRoutes(http: Http, { messages, metrics, secured }: RouteDeps): void {
   const base = { tags: ['messages'], security: [{ bearer: [] }] };
   const errors = { ...commonErrors, 403: Problem, 404: Problem, 409: Problem };
 
@@ -21,7 +21,7 @@ export function registerMessageRoutes(http: Http, { messages, metrics, authentic
     '/messages',
     {
       schema: { ...base, body: CreateGeoMessage, response: { 201: GeoMessage, 200: GeoMessage, ...commonErrors, 422: Problem } },
-      preHandler: [authenticate, limit('post')],
+      ...secured('post'),
     },
     async (request, reply) => {
       const { message, created } = await messages.create(principalOf(request), request.body);
@@ -35,14 +35,14 @@ export function registerMessageRoutes(http: Http, { messages, metrics, authentic
     '/messages/nearby',
     {
       schema: { ...base, querystring: NearbyQuery, response: { 200: Page(GeoMessage), ...commonErrors, 422: Problem } },
-      preHandler: [authenticate, limit('probe')],
+      ...secured('probe'),
     },
     async (request) => messages.nearby(principalOf(request), request.query),
   );
 
   http.get(
     '/messages/:id',
-    { schema: { ...base, params: IdParams, response: { 200: GeoMessage, ...errors } }, preHandler: [authenticate] },
+    { schema: { ...base, params: IdParams, response: { 200: GeoMessage, ...errors } }, ...secured() },
     async (request) => messages.get(principalOf(request), request.params.id),
   );
 
@@ -50,14 +50,14 @@ export function registerMessageRoutes(http: Http, { messages, metrics, authentic
     '/messages/:id',
     {
       schema: { ...base, params: IdParams, body: EditMessage, response: { 200: GeoMessage, ...errors } },
-      preHandler: [authenticate, limit('write')],
+      ...secured('write'),
     },
     async (request) => messages.edit(principalOf(request), request.params.id, request.body.content),
   );
 
   http.delete(
     '/messages/:id',
-    { schema: { ...base, params: IdParams, response: { 204: NoContent, ...errors } }, preHandler: [authenticate, limit('write')] },
+    { schema: { ...base, params: IdParams, response: { 204: NoContent, ...errors } }, ...secured('write') },
     async (request, reply) => {
       await messages.delete(principalOf(request), request.params.id);
       return reply.code(204).send(null);
@@ -68,7 +68,7 @@ export function registerMessageRoutes(http: Http, { messages, metrics, authentic
     '/messages/:id/reactions',
     {
       schema: { ...base, params: IdParams, body: ReactionBody, response: { 201: ReactionResult, 200: ReactionResult, ...errors } },
-      preHandler: [authenticate, limit('write')],
+      ...secured('write'),
     },
     async (request, reply) => {
       const { added, ...result } = await messages.react(principalOf(request), request.params.id, request.body.emoji);
@@ -78,7 +78,7 @@ export function registerMessageRoutes(http: Http, { messages, metrics, authentic
 
   http.delete(
     '/messages/:id/reactions/:emoji',
-    { schema: { ...base, params: ReactionParams, response: { 204: NoContent, ...errors } }, preHandler: [authenticate, limit('write')] },
+    { schema: { ...base, params: ReactionParams, response: { 204: NoContent, ...errors } }, ...secured('write') },
     async (request, reply) => {
       await messages.unreact(principalOf(request), request.params.id, request.params.emoji);
       return reply.code(204).send(null);
@@ -89,7 +89,7 @@ export function registerMessageRoutes(http: Http, { messages, metrics, authentic
     '/messages/:id/reports',
     {
       schema: { ...base, params: IdParams, body: ReportBody, response: { 201: ReportView, ...errors } },
-      preHandler: [authenticate, limit('report')],
+      ...secured('report'),
     },
     async (request, reply) => reply.code(201).send(await messages.report(principalOf(request), request.params.id, request.body.reason)),
   );

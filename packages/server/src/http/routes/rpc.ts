@@ -9,14 +9,14 @@ import type { Http, RouteDeps } from '../http-deps.js';
  * Named server functions (`POST /api/rpc/<name>`), each with its own schema. Static routes win over
  * the catch-all, which answers `rpc_not_found` for any other name.
  */
-export function registerRpcRoutes(http: Http, { messages, authenticate, limit }: RouteDeps): void {
+export function registerRpcRoutes(http: Http, { messages, secured }: RouteDeps): void {
   const base = { tags: ['rpc'], security: [{ bearer: [] }] };
 
   http.post(
     '/rpc/get_nearby_messages',
     {
       schema: { ...base, body: NearbyRpc, response: { 200: Page(GeoMessage), ...commonErrors, 422: Problem } },
-      preHandler: [authenticate, limit('probe')],
+      ...secured('probe'),
     },
     async (request) => {
       const { radius_meters, ...rest } = request.body;
@@ -28,7 +28,7 @@ export function registerRpcRoutes(http: Http, { messages, authenticate, limit }:
     '/rpc/:fn',
     {
       schema: { ...base, params: Type.Object({ fn: Type.String({ maxLength: 64 }) }), response: { 404: Problem } },
-      preHandler: [authenticate],
+      ...secured(),
     },
     async (request) => {
       throw new LoError('rpc_not_found', `No server function "${request.params.fn}".`);

@@ -3,7 +3,7 @@ import { PublicUser } from '../schemas/users.js';
 import { principalOf } from '../auth-hook.js';
 import type { Http, RouteDeps } from '../http-deps.js';
 
-export function registerUserRoutes(http: Http, { users, authenticate }: RouteDeps): void {
+export function registerUserRoutes(http: Http, { users, secured }: RouteDeps): void {
   http.get(
     '/users/:id',
     {
@@ -13,7 +13,7 @@ export function registerUserRoutes(http: Http, { users, authenticate }: RouteDep
         params: IdParams,
         response: { 200: PublicUser, ...commonErrors, 404: Problem },
       },
-      preHandler: [authenticate],
+      ...secured(),
     },
     async (request) => users.profile(principalOf(request).userId, request.params.id),
   );
