@@ -43,7 +43,5 @@ export interface RateDecision {
  */
 export interface RateLimiter {
   consume(key: string, rule: RateRule, cost?: number): Promise<RateDecision>;
-  /** The current state without consuming. */
-  peek(key: string, rule: RateRule): Promise<RateDecision>;
   reset(key: string, rule: RateRule): Promise<void>;
 }

@@ -17,12 +17,6 @@ export class MemoryRateLimiter implements RateLimiter {
     }
   }
 
-  async peek(key: string, rule: RateRule): Promise<RateDecision> {
-    const state = await this.limiter(rule).get(key);
-    if (state === null) return { allowed: true, limit: rule.points, remaining: rule.points, resetMs: rule.durationS * 1000 };
-    return decision(rule, state, state.remainingPoints > 0);
-  }
-
   async reset(key: string, rule: RateRule): Promise<void> {
     await this.limiter(rule).delete(key);
   }

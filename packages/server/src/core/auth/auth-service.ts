@@ -74,11 +74,9 @@ export class AuthService {
     const knownIp = user !== null && (await this.deps.store.sessions.knowsIp(user.id, ipHash, now - KNOWN_IP_WINDOW_MS));
     await this.throttle.admit(credentials.username, ipHash, knownIp);
     // Unknown users cost a verification too, so response time does not tell which usernames exist.
-    const valid =
-      user === null
-        ? (await this.deps.hasher.verify(await this.getDummyHash(), credentials.password)) && false
-        : await this.deps.hasher.verify(user.passwordHash, credentials.password);
-    if (!valid || user === null) {
+    if (user === null) await this.deps.hasher.verify(await this.getDummyHash(), credentials.password);
+    const valid = user !== null && (await this.deps.hasher.verify(user.passwordHash, credentials.password));
+    if (!valid) {
       await this.audit(user?.id ?? null, 'auth.login_failed', user?.id ?? null);
       throw new LoError('invalid_credentials');
     }
