@@ -87,7 +87,10 @@ export async function createApp(config: Config, clock: Clock = systemClock): Pro
       health.setReady(true);
       // Warm the common-password list soon, not on the first signup, and not while the first readiness
       // probes arrive (a failure here is retried by the first signup).
-      setTimeout(() => void commonPasswords().catch((err: unknown) => http.log.warn({ err }, 'common-password list not loaded yet')), 1000).unref();
+      setTimeout(
+        () => void commonPasswords().catch((err: unknown) => http.log.warn({ err }, 'common-password list not loaded yet')),
+        1000,
+      ).unref();
       const address = http.server.address();
       const port = typeof address === 'object' && address !== null ? address.port : config.port;
       return `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
