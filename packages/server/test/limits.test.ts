@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { ERROR_TYPE_PREFIX } from '@lo/protocol';
-import { rawRequest, type RawResponse } from './helpers/json-walk.js';
+import { rawRequest, type RawExchange } from './helpers/http.js';
 import { startServer, type TestServer } from './helpers/test-server.js';
 import { signup, type TestUser } from './helpers/users.js';
 
@@ -30,7 +30,7 @@ interface ProblemBody {
 }
 
 /** The response is an RFC 9457 problem with this status and code; returns its body. */
-function assertProblem(response: RawResponse, status: number, code: string): ProblemBody {
+function assertProblem(response: RawExchange, status: number, code: string): ProblemBody {
   assert.equal(response.status, status, response.text);
   assert.match(response.headers.get('content-type') ?? '', /^application\/problem\+json/);
   const body = response.json as ProblemBody;
@@ -214,7 +214,7 @@ test('every error response is application/problem+json with type, title, status,
   const token = user.auth.access_token;
   const stranger = await signup(server, 'stranger');
   const theirs = await user.client.messages.create({ content: 'for error checks', lat: 12.5, lng: 12.5 });
-  const cases: Array<[Promise<RawResponse>, number, string]> = [
+  const cases: Array<[Promise<RawExchange>, number, string]> = [
     [rawRequest(server.url, '/api/me'), 401, 'unauthenticated'],
     [rawRequest(server.url, '/api/me', { headers: { authorization: 'Bearer not.a.jwt' } }), 401, 'token_invalid'],
     [rawRequest(server.url, '/api/me', { headers: { authorization: 'Basic abc' } }), 401, 'token_invalid'],

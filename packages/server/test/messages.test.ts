@@ -3,7 +3,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import type { GeoMessage } from '@lo/client';
-import { expectProblem, rawRequest } from './helpers/json-walk.js';
+import { rawRequest, rejectsWith } from './helpers/http.js';
 import { startServer, type TestServer } from './helpers/test-server.js';
 import { signup, strongPassword, uniqueUsername, type TestUser } from './helpers/users.js';
 
@@ -114,14 +114,14 @@ test('content of exactly 4096 ASCII bytes is accepted and 4097 bytes is 400 cont
   const at = place();
   const full = await author.client.messages.create({ content: 'a'.repeat(4096), ...at });
   assert.equal(full.content.length, 4096);
-  await expectProblem(author.client.messages.create({ content: 'a'.repeat(4097), ...at }), 400, 'content_too_long');
+  await rejectsWith(author.client.messages.create({ content: 'a'.repeat(4097), ...at }), 400, 'content_too_long');
   assert.equal(countPosts(author.id), 1);
 });
 
 test('content is bounded in UTF-8 bytes: 1366 three-byte characters (4098 bytes) is content_too_long, 1365 is fine', async () => {
   const author = await signup(server, 'utf8');
   const at = place();
-  await expectProblem(author.client.messages.create({ content: '€'.repeat(1366), ...at }), 400, 'content_too_long');
+  await rejectsWith(author.client.messages.create({ content: '€'.repeat(1366), ...at }), 400, 'content_too_long');
   const ok = await author.client.messages.create({ content: '€'.repeat(1365), ...at });
   assert.equal(ok.content, '€'.repeat(1365));
   assert.equal(countPosts(author.id), 1);
@@ -131,7 +131,7 @@ test('empty or whitespace-only content is refused with 400 validation_failed and
   const author = await signup(server, 'blank');
   const at = place();
   for (const content of ['', '   ', '\n\t \r\n']) {
-    const error = await expectProblem(author.client.messages.create({ content, ...at }), 400, 'validation_failed');
+    const error = await rejectsWith(author.client.messages.create({ content, ...at }), 400, 'validation_failed');
     assert.equal(error.errors[0]?.path, '/content');
   }
   assert.equal(countPosts(author.id), 0);
@@ -152,7 +152,7 @@ test('radius, expires_in, lat and lng out of bounds are 400 validation_failed na
     [{ lng: -181 }, '/lng'],
   ];
   for (const [override, field] of cases) {
-    const error = await expectProblem(author.client.messages.create({ content: 'x', ...at, ...override }), 400, 'validation_failed');
+    const error = await rejectsWith(author.client.messages.create({ content: 'x', ...at, ...override }), 400, 'validation_failed');
     assert.equal(error.errors[0]?.path, field, JSON.stringify(override));
   }
   assert.equal(countPosts(author.id), 0);
@@ -176,16 +176,16 @@ test('GET /api/messages/:id is 404 message_not_found for a viewer out of range',
   const author = await signup(server, 'author');
   const posted = await author.client.messages.create({ content: 'local only', ...at, radius: 500 });
   const far = await userAt(north(at, 20_000));
-  await expectProblem(far.client.messages.get(posted.id), 404, 'message_not_found');
+  await rejectsWith(far.client.messages.get(posted.id), 404, 'message_not_found');
   // The same post for an id that never existed answers the same way.
-  await expectProblem(far.client.messages.get('01ARZ3NDEKTSV4RRFFQ69G5FAV'), 404, 'message_not_found');
+  await rejectsWith(far.client.messages.get('01ARZ3NDEKTSV4RRFFQ69G5FAV'), 404, 'message_not_found');
 });
 
 test('GET /api/messages/:id is 409 location_unknown for a viewer who never reported a position', async () => {
   const author = await signup(server, 'author');
   const posted = await author.client.messages.create({ content: 'where are you?', ...place() });
   const stranger = await signup(server, 'nowhere');
-  await expectProblem(stranger.client.messages.get(posted.id), 409, 'location_unknown');
+  await rejectsWith(stranger.client.messages.get(posted.id), 409, 'location_unknown');
 });
 
 test('friends-only posts are seen by friends and by nobody else, in the feed and by id', async () => {
@@ -201,7 +201,7 @@ test('friends-only posts are seen by friends and by nobody else, in the feed and
   assert.deepEqual(await feedIds(friend, at), [open.id, secret.id]);
   assert.equal((await friend.client.messages.get(secret.id)).visibility, 'friends');
   assert.deepEqual(await feedIds(stranger, at), [open.id]);
-  await expectProblem(stranger.client.messages.get(secret.id), 404, 'message_not_found');
+  await rejectsWith(stranger.client.messages.get(secret.id), 404, 'message_not_found');
 });
 
 test('the author edits their post within the edit window: new content and edited_at set', async () => {
@@ -213,8 +213,8 @@ test('the author edits their post within the edit window: new content and edited
   assert.equal(edited.content, 'fixed');
   assert.equal(edited.edited_at, new Date(now).toISOString());
   assert.equal(edited.created_at, posted.created_at);
-  await expectProblem(author.client.messages.edit(posted.id, 'a'.repeat(4097)), 400, 'content_too_long');
-  await expectProblem(author.client.messages.edit(posted.id, ' '), 400, 'validation_failed');
+  await rejectsWith(author.client.messages.edit(posted.id, 'a'.repeat(4097)), 400, 'content_too_long');
+  await rejectsWith(author.client.messages.edit(posted.id, ' '), 400, 'validation_failed');
   const viewer = await userAt(at);
   const seen = await viewer.client.messages.get(posted.id);
   assert.deepEqual([seen.content, seen.edited_at], ['fixed', edited.edited_at]);
@@ -225,7 +225,7 @@ test("editing another user's post is 403 forbidden and changes nothing", async (
   const author = await signup(server, 'author');
   const posted = await author.client.messages.create({ content: 'mine', ...at });
   const other = await userAt(at, 'meddler');
-  await expectProblem(other.client.messages.edit(posted.id, 'yours now'), 403, 'forbidden');
+  await rejectsWith(other.client.messages.edit(posted.id, 'yours now'), 403, 'forbidden');
   const after = await author.client.messages.get(posted.id);
   assert.deepEqual([after.content, after.edited_at], ['mine', null]);
 });
@@ -236,7 +236,7 @@ test('editing after the edit window is 409 edit_window_closed and changes nothin
   now += EDIT_WINDOW_S * 1000 - 1000;
   await author.client.messages.edit(posted.id, 'still in time');
   now += 2000;
-  await expectProblem(author.client.messages.edit(posted.id, 'too late'), 409, 'edit_window_closed');
+  await rejectsWith(author.client.messages.edit(posted.id, 'too late'), 409, 'edit_window_closed');
   assert.equal((await author.client.messages.get(posted.id)).content, 'still in time');
 });
 
@@ -249,11 +249,11 @@ test('the author deletes their post: 204, then GET is 404 and the feed no longer
   const response = await rawRequest(server.url, `/api/messages/${gone.id}`, { method: 'DELETE', token: author.auth.access_token });
   assert.equal(response.status, 204);
   assert.equal(response.text, '');
-  await expectProblem(author.client.messages.get(gone.id), 404, 'message_not_found');
-  await expectProblem(viewer.client.messages.get(gone.id), 404, 'message_not_found');
+  await rejectsWith(author.client.messages.get(gone.id), 404, 'message_not_found');
+  await rejectsWith(viewer.client.messages.get(gone.id), 404, 'message_not_found');
   assert.deepEqual(await feedIds(author, at), [kept.id]);
   assert.deepEqual(await feedIds(viewer, at), [kept.id]);
-  await expectProblem(author.client.messages.delete(gone.id), 404, 'message_not_found');
+  await rejectsWith(author.client.messages.delete(gone.id), 404, 'message_not_found');
 });
 
 test("deleting another user's post is 403 forbidden and the post stays", async () => {
@@ -261,7 +261,7 @@ test("deleting another user's post is 403 forbidden and the post stays", async (
   const author = await signup(server, 'author');
   const posted = await author.client.messages.create({ content: 'stays', ...at });
   const other = await userAt(at, 'vandal');
-  await expectProblem(other.client.messages.delete(posted.id), 403, 'forbidden');
+  await rejectsWith(other.client.messages.delete(posted.id), 403, 'forbidden');
   assert.deepEqual(await feedIds(other, at), [posted.id]);
 });
 
@@ -279,8 +279,8 @@ test("an admin deletes anyone's post (without being near it): 204, gone for ever
 
   const deleted = await rawRequest(server.url, `/api/messages/${posted.id}`, { method: 'DELETE', token: admin.session!.access_token });
   assert.equal(deleted.status, 204);
-  await expectProblem(viewer.client.messages.get(posted.id), 404, 'message_not_found');
-  await expectProblem(author.client.messages.get(posted.id), 404, 'message_not_found');
+  await rejectsWith(viewer.client.messages.get(posted.id), 404, 'message_not_found');
+  await rejectsWith(author.client.messages.get(posted.id), 404, 'message_not_found');
   assert.deepEqual(await feedIds(viewer, at), []);
 
   const audit = await server.app.store.audit.list(100);
@@ -348,7 +348,7 @@ test('reporting a post is 201 with the report; reporting it again is 409 already
   const report = response.json as { id: string; message_id: string; reason: string; created_at: string };
   assert.match(report.id, ULID);
   assert.deepEqual({ ...report, id: '' }, { id: '', message_id: posted.id, reason: 'spam', created_at: new Date(now).toISOString() });
-  await expectProblem(reporter.client.messages.report(posted.id, 'still spam'), 409, 'already_reported');
+  await rejectsWith(reporter.client.messages.report(posted.id, 'still spam'), 409, 'already_reported');
   const stored = rows<{ reason: string }>('SELECT reason FROM reports WHERE message_id = ?', posted.id);
   assert.deepEqual(stored, [{ reason: 'spam' }]);
 });
@@ -364,7 +364,7 @@ test('an expired post vanishes from the feed and GET answers 404 once the clock 
   assert.deepEqual(await feedIds(viewer, at), [lasting.id, shortLived.id]);
   now += 1_000;
   assert.deepEqual(await feedIds(viewer, at), [lasting.id]);
-  await expectProblem(viewer.client.messages.get(shortLived.id), 404, 'message_not_found');
-  await expectProblem(author.client.messages.get(shortLived.id), 404, 'message_not_found');
+  await rejectsWith(viewer.client.messages.get(shortLived.id), 404, 'message_not_found');
+  await rejectsWith(author.client.messages.get(shortLived.id), 404, 'message_not_found');
   assert.equal((await viewer.client.messages.get(lasting.id)).id, lasting.id);
 });

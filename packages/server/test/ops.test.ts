@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { VERSION } from '../src/version.js';
-import { expectProblem, rawRequest } from './helpers/json-walk.js';
+import { rawRequest, rejectsWith } from './helpers/http.js';
 import { startServer, type TestServer } from './helpers/test-server.js';
 import { signup } from './helpers/users.js';
 
@@ -195,7 +195,7 @@ test('CORS: with no LO_ALLOWED_ORIGINS no origin gets Access-Control-Allow-Origi
 
 test('POST /api/rpc/<unknown> is 404 rpc_not_found, and needs authentication like every function', async () => {
   const user = await signup(server, 'rpc');
-  await expectProblem(user.client.rpc('unknown_fn', {}), 404, 'rpc_not_found');
+  await rejectsWith(user.client.rpc('unknown_fn', {}), 404, 'rpc_not_found');
   const anonymous = await rawRequest(server.url, '/api/rpc/unknown_fn', { body: {} });
   assert.equal(anonymous.status, 401);
   // The named function still works next to the catch-all.

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { DISTANCE_BANDS, type GeoMessage, type Page } from '@lo/client';
-import { expectProblem, walkJson } from './helpers/json-walk.js';
+import { walkJson } from './helpers/json-walk.js';
+import { rejectsWith } from './helpers/http.js';
 import { startServer, type TestServer } from './helpers/test-server.js';
 import { signup, type TestUser } from './helpers/users.js';
 
@@ -224,7 +225,7 @@ test("a post's radius is measured from its public point: visibility follows it, 
   assert.ok(inExactOnly && inPublicOnly, 'both kinds of positions exist');
 
   await at(viewer, inExactOnly);
-  await expectProblem(viewer.client.messages.get(post.id), 404, 'message_not_found');
+  await rejectsWith(viewer.client.messages.get(post.id), 404, 'message_not_found');
   assert.equal((await viewer.client.messages.nearby({ ...inExactOnly, radius: 2000 })).items.length, 0);
   await at(viewer, inPublicOnly);
   assert.equal((await viewer.client.messages.get(post.id)).id, post.id);

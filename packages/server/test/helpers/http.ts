@@ -16,26 +16,59 @@ export interface RawOptions {
   headers?: Record<string, string>;
 }
 
+export interface RawExchange {
+  status: number;
+  headers: Headers;
+  /** The body parsed as JSON, or undefined when it is empty or not JSON. */
+  json: unknown;
+  text: string;
+}
+
+export interface RawRequest {
+  method?: string;
+  token?: string;
+  /** Sent as is when a string, JSON-encoded otherwise. */
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
 /**
- * One raw HTTP call below /api, for what the SDK will not send (malformed input, custom headers) or
- * hides (status codes, response headers). The body is parsed as JSON when there is one.
+ * One HTTP exchange without the SDK, for malformed input, custom headers and status codes the SDK
+ * does not surface. JSON bodies get `content-type: application/json` unless a header says otherwise.
  */
+export async function rawRequest(baseUrl: string, path: string, request: RawRequest = {}): Promise<RawExchange> {
+  const headers: Record<string, string> = { ...request.headers };
+  if (request.token !== undefined) headers.authorization = `Bearer ${request.token}`;
+  let body: string | undefined;
+  if (request.body !== undefined) {
+    body = typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  const response = await fetch(baseUrl + path, {
+    method: request.method ?? (body === undefined ? 'GET' : 'POST'),
+    headers,
+    ...(body !== undefined && { body }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, headers: response.headers, json, text };
+}
+
+/** One raw HTTP call below /api (see rawRequest), its JSON body typed as `T`. */
 export async function api<T = Problem>(
   server: TestServer,
   method: string,
   path: string,
   options: RawOptions = {},
 ): Promise<RawResponse<T>> {
-  const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
-  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
-  const response = await fetch(`${server.url}/api${path}`, {
-    method,
-    headers,
-    body: options.body === undefined ? null : JSON.stringify(options.body),
-  });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, body: (text === '' ? undefined : JSON.parse(text)) as T };
+  const { status, headers, json } = await rawRequest(`${server.url}/api`, path, { ...options, method });
+  return { status, headers, body: json as T };
 }
 
 /** Asserts a raw response is an RFC 9457 problem with this status and catalogue code; returns it. */
