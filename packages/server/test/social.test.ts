@@ -262,6 +262,19 @@ describe('blocks', () => {
   });
 });
 
+/** The paged items hold every expected id exactly once, most recent first. */
+function assertCompleteNewestFirst(items: Array<{ id: string; at: string }>, expectedIds: string[]): void {
+  const ids = items.map((item) => item.id);
+  assert.equal(new Set(ids).size, ids.length, 'no duplicates');
+  assert.deepEqual([...ids].sort(), [...expectedIds].sort(), 'no gaps');
+  const times = items.map((item) => Date.parse(item.at));
+  assert.deepEqual(
+    times,
+    [...times].sort((x, y) => y - x),
+    'most recent first',
+  );
+}
+
 describe('paging', () => {
   test('GET /blocks pages newest first with no duplicates and no gaps', async () => {
     const [blocker] = await users(1, 'pager');
@@ -272,14 +285,9 @@ describe('paging', () => {
       pages.map((p) => p.length),
       [3, 3, 1],
     );
-    const ids = pages.flat().map((b) => b.user.id);
-    assert.equal(new Set(ids).size, ids.length, 'no duplicates');
-    assert.deepEqual([...ids].sort(), targets.map((t) => t.id).sort(), 'no gaps');
-    const at = pages.flat().map((b) => Date.parse(b.created_at));
-    assert.deepEqual(
-      at,
-      [...at].sort((x, y) => y - x),
-      'most recent first',
+    assertCompleteNewestFirst(
+      pages.flat().map((b) => ({ id: b.user.id, at: b.created_at })),
+      targets.map((t) => t.id),
     );
     // A page size equal to the count ends with next_cursor null, not an empty extra page.
     const exact = await allPages((cursor) => blocker.client.blocks.list({ limit: 7, ...(cursor !== undefined && { cursor }) }));
@@ -298,14 +306,9 @@ describe('paging', () => {
       pages.map((p) => p.length),
       [3, 3, 2],
     );
-    const ids = pages.flat().map((f) => f.user.id);
-    assert.equal(new Set(ids).size, ids.length, 'no duplicates');
-    assert.deepEqual([...ids].sort(), friends.map((f) => f.id).sort(), 'no gaps');
-    const since = pages.flat().map((f) => Date.parse(f.since));
-    assert.deepEqual(
-      since,
-      [...since].sort((x, y) => y - x),
-      'most recent friendship first',
+    assertCompleteNewestFirst(
+      pages.flat().map((f) => ({ id: f.user.id, at: f.since })),
+      friends.map((f) => f.id),
     );
   });
 
