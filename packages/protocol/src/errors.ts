@@ -38,6 +38,17 @@ export const ERRORS = {
     'The password is shorter than 8 or longer than 128 characters, or is one of the most common passwords. Choose another.',
   ),
   invalid_target: spec(400, 'Invalid target', 'The operation cannot target this user (for example yourself).'),
+  invalid_frame: spec(
+    400,
+    'Invalid frame',
+    'A WebSocket frame has an unknown type, a missing or unknown field, or a value out of bounds (see docs/PROTOCOL.md). The connection stays open.',
+  ),
+  invalid_data: spec(400, 'Invalid message data', 'Chat channels (`room:`, `dm:`) take `{"text": "…"}` with 1-4096 bytes of text.'),
+  too_many_subscriptions: spec(
+    400,
+    'Too many subscriptions',
+    'This connection has as many subscriptions as it may (`LO_WS_MAX_SUBSCRIPTIONS`). Unsubscribe from one first.',
+  ),
   // 401: who you are is unknown or no longer valid.
   unauthenticated: spec(401, 'Authentication required', 'Send `Authorization: Bearer <access_token>`.'),
   token_invalid: spec(
@@ -66,6 +77,22 @@ export const ERRORS = {
   forbidden: spec(403, 'Forbidden', 'You may not do this to this object (not yours, or an admin role is needed).'),
   account_banned: spec(403, 'Account banned', 'This account is banned.'),
   origin_not_allowed: spec(403, 'Origin not allowed', 'The `Origin` header is not in `LO_ALLOWED_ORIGINS`.'),
+  channel_forbidden: spec(
+    403,
+    'Channel not allowed',
+    "You may not subscribe or publish to this channel: a private room you are not a member of, a DM with someone who is not your friend or who blocks you (or whom you block), another user's channel, or a namespace that takes no client publishes.",
+  ),
+  not_room_member: spec(
+    403,
+    'Not a member',
+    'Join the room first (`POST /api/rooms/:id/join`); private rooms take members added by their owner.',
+  ),
+  not_friends: spec(403, 'Not friends', 'Direct messages are only between friends.'),
+  outside_geofence: spec(
+    403,
+    'Outside the geofence',
+    'This room takes posts only from people inside its geofence; your last reported location is outside it or too old.',
+  ),
   // 404: not there, or not visible to you (the two are not told apart).
   route_not_found: spec(404, 'Route not found', 'No route matches this method and path.'),
   user_not_found: spec(404, 'User not found', 'No such user, or one of you blocks the other.'),
@@ -75,12 +102,19 @@ export const ERRORS = {
   block_not_found: spec(404, 'Block not found', 'You do not block this user.'),
   session_not_found: spec(404, 'Session not found', 'No active session of yours has this id.'),
   rpc_not_found: spec(404, 'Function not found', 'No server function has this name.'),
+  room_not_found: spec(404, 'Room not found', 'No such room, or it is private and you are not a member.'),
+  channel_not_found: spec(404, 'Channel not found', 'The channel names something that does not exist (a room, a user).'),
   // 409: conflicts with the current state.
   username_taken: spec(409, 'Username taken', 'Another account has this username (compared case-insensitively).'),
   already_friends: spec(409, 'Already friends', 'You are already friends with this user.'),
   friend_request_exists: spec(409, 'Friend request pending', 'You already sent this user a friend request that is still pending.'),
   user_blocked: spec(409, 'User blocked', 'You block this user; unblock them first.'),
   already_reported: spec(409, 'Already reported', 'You already reported this message.'),
+  already_subscribed: spec(409, 'Already subscribed', 'This connection is already subscribed to the channel.'),
+  not_subscribed: spec(409, 'Not subscribed', 'Subscribe to the channel first.'),
+  not_authenticated: spec(409, 'Not authenticated yet', 'Send the `auth` frame first and wait for its reply.'),
+  channel_full: spec(409, 'Channel full', 'The channel has as many subscribers as its namespace allows.'),
+  owner_cannot_leave: spec(409, 'Owner cannot leave', 'The owner of a room cannot leave it.'),
   edit_window_closed: spec(
     409,
     'Edit window closed',

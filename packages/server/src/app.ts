@@ -1,6 +1,11 @@
+import { openBroker } from './broker/open-broker.js';
 import type { Config } from './config/config.js';
 import { AuthService } from './core/auth/auth-service.js';
+import { ChannelAccess } from './core/channels/channel-access.js';
+import { ChannelService } from './core/channels/channel-service.js';
+import { retentionOf } from './core/channels/namespaces.js';
 import { MessageService } from './core/messages/message-service.js';
+import { RoomService } from './core/rooms/room-service.js';
 import { SocialService } from './core/social/social-service.js';
 import type { Store } from './core/store.js';
 import { LocationService } from './core/users/location-service.js';
@@ -9,12 +14,17 @@ import { buildHttp } from './http/http-server.js';
 import type { Http } from './http/http-deps.js';
 import { HealthState } from './ops/health.js';
 import { Metrics } from './ops/metrics.js';
+import { MemoryPresence } from './presence/memory-presence.js';
 import { MemoryRateLimiter } from './ratelimit/memory-rate-limiter.js';
+import { attachGateway } from './realtime/gateway.js';
+import { realtimeSettings, RealtimeNode } from './realtime/realtime-node.js';
+import { registerRealtimeMetrics } from './realtime/realtime-metrics.js';
 import { argon2Hasher } from './security/argon2-hasher.js';
 import { commonPasswords } from './security/common-passwords.js';
 import { jwtCodec } from './security/jwt-codec.js';
 import { loadJwtSecret } from './security/jwt-secret.js';
 import { openStore } from './store/open-store.js';
+import { startHousekeeping } from './util/housekeeping.js';
 import { systemClock, type Clock } from './util/time.js';
 import { VERSION } from './version.js';
 
@@ -23,22 +33,26 @@ export interface App {
   readonly store: Store;
   readonly http: Http;
   readonly auth: AuthService;
+  readonly realtime: RealtimeNode;
   /** Starts listening; resolves with the base URL. */
   listen(): Promise<string>;
-  /** Graceful stop: readiness fails first, in-flight requests finish, then the store closes. */
+  /** Graceful stop: readiness fails first, sockets close with a reconnect code, requests finish, then the store closes. */
   close(): Promise<void>;
 }
 
 const HOUSEKEEPING_MS = 60_000;
 
-/** The composition root: config → store → limiter → services → HTTP. */
+/** The composition root: config → store → broker → presence → limiter → services → realtime node → HTTP → gateway. */
 export async function createApp(config: Config, clock: Clock = systemClock): Promise<App> {
   const store = await openStore(config);
   const [ipKey, privacyKey] = await Promise.all([store.secret('ip-hash'), store.secret('privacy-grid')]);
+  const broker = openBroker(config);
+  const presence = new MemoryPresence(config.wsPingIntervalS * 2500);
   const limiter = new MemoryRateLimiter();
   const metrics = new Metrics();
-  const health = new HealthState(VERSION, { database: () => store.ping() });
+  const health = new HealthState(VERSION, { database: () => store.ping(), broker: () => broker.ping() });
   const tokens = jwtCodec(loadJwtSecret(config.jwtSecret, config.dataDir));
+  const channels = new ChannelService(store, broker, new ChannelAccess(store, config.namespaces), clock);
   const auth = new AuthService({
     store,
     hasher: argon2Hasher,
@@ -48,6 +62,7 @@ export async function createApp(config: Config, clock: Clock = systemClock): Pro
     clock,
     ipKey,
     settings: config,
+    events: channels,
   });
   const locations = new LocationService(store, clock, config.maxSpeedMps);
   const messages = new MessageService(store, locations, clock, privacyKey, {
@@ -55,9 +70,10 @@ export async function createApp(config: Config, clock: Clock = systemClock): Pro
     defaultTtlS: config.messageTtlS,
     editWindowS: config.messageEditWindowS,
   });
-  const users = new UserService(store, clock);
-  const social = new SocialService(store, clock);
-  const http = await buildHttp({
+  const users = new UserService(store, clock, channels);
+  const social = new SocialService(store, clock, channels);
+  const rooms = new RoomService(store, clock, channels);
+  const deps = {
     config,
     version: VERSION,
     clock,
@@ -70,18 +86,25 @@ export async function createApp(config: Config, clock: Clock = systemClock): Pro
     locations,
     social,
     messages,
-  });
-  const housekeeping = setInterval(
-    () => void messages.purgeExpired().catch((err: unknown) => http.log.error({ err }, 'purge failed')),
-    HOUSEKEEPING_MS,
-  );
-  housekeeping.unref();
+    rooms,
+    channels,
+  };
+  const http = await buildHttp(deps);
+  const realtime = new RealtimeNode({ store, broker, presence, limiter, auth, channels, log: http.log }, realtimeSettings(config));
+  await realtime.start();
+  registerRealtimeMetrics(metrics, realtime);
+  const gateway = attachGateway(http.server, realtime, config);
+  const housekeeping = startHousekeeping(HOUSEKEEPING_MS, http.log, [
+    () => messages.purgeExpired(),
+    () => channels.trim(retentionOf(config.namespaces)),
+  ]);
 
   return {
     config,
     store,
     http,
     auth,
+    realtime,
     async listen() {
       await http.listen({ host: config.host, port: config.port });
       health.setReady(true);
@@ -98,6 +121,8 @@ export async function createApp(config: Config, clock: Clock = systemClock): Pro
     async close() {
       health.setReady(false);
       clearInterval(housekeeping);
+      gateway.close();
+      await realtime.close();
       await http.close();
       await store.close();
     },

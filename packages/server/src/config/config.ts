@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { parseNamespaces, type NamespaceTable } from '../core/channels/namespaces.js';
 import { DEFAULT_RATE_RULES, type RateRuleName, type RateRules } from '../core/rate-rules.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -27,6 +28,13 @@ export interface Config {
   sqliteSynchronous: 'NORMAL' | 'FULL';
   rateLimits: RateRules;
   shutdownTimeoutS: number;
+  wsMaxConnectionsPerUser: number;
+  wsMaxConnectionsPerIp: number;
+  wsMaxSubscriptions: number;
+  wsQueueMaxBytes: number;
+  wsPingIntervalS: number;
+  wsAuthTimeoutS: number;
+  namespaces: NamespaceTable;
 }
 
 interface Variable {
@@ -99,6 +107,33 @@ export const VARIABLES: Variable[] = [
       '.',
   },
   { env: 'LO_SHUTDOWN_TIMEOUT', default: '10', doc: 'Seconds to finish in-flight requests on SIGTERM/SIGINT before closing anyway.' },
+  {
+    env: 'LO_WS_MAX_CONNECTIONS_PER_USER',
+    default: '20',
+    doc: 'WebSocket connections one user may hold on one node (more close with 4003).',
+  },
+  {
+    env: 'LO_WS_MAX_CONNECTIONS_PER_IP',
+    default: '1000',
+    doc: 'WebSocket connections from one client address on one node (more are refused with 429).',
+  },
+  { env: 'LO_WS_MAX_SUBSCRIPTIONS', default: '200', doc: 'Channel subscriptions per WebSocket connection.' },
+  {
+    env: 'LO_WS_QUEUE_MAX_BYTES',
+    default: '4194304',
+    doc: 'Bytes queued for one socket (waiting to be written plus unsent) at which it is closed as a slow consumer (4002). Typing and presence events are dropped from half of it.',
+  },
+  {
+    env: 'LO_WS_PING_INTERVAL',
+    default: '25',
+    doc: 'Seconds between WebSocket pings; a socket that has not answered by the next one is dropped. Presence entries live 2.5 times this long without a heartbeat.',
+  },
+  { env: 'LO_WS_AUTH_TIMEOUT', default: '10', doc: 'Seconds a new WebSocket has to send its `auth` frame (then it is closed with 4500).' },
+  {
+    env: 'LO_NAMESPACES',
+    default: '',
+    doc: 'JSON overrides of channel namespace settings (docs/PROTOCOL.md), e.g. `{"room":{"historySize":5000,"maxSubscribers":500}}`.',
+  },
 ];
 
 export class ConfigError extends Error {
@@ -150,7 +185,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     trustProxy: parseTrustProxy(raw('LO_TRUST_PROXY')),
     metricsToken: env.LO_METRICS_TOKEN?.trim() || null,
     bodyLimit: int('LO_BODY_LIMIT', 1024, 16 * 1024 * 1024),
-    accessTokenTtlS: int('LO_ACCESS_TOKEN_TTL', 60, 24 * 3600),
+    accessTokenTtlS: int('LO_ACCESS_TOKEN_TTL', 5, 24 * 3600),
     refreshTokenTtlS: int('LO_REFRESH_TOKEN_TTL', 3600, 365 * 24 * 3600),
     sessionIdleTtlS: int('LO_SESSION_IDLE_TTL', 600, 365 * 24 * 3600),
     privacyGridM: int('LO_PRIVACY_GRID_M', 25, 100),
@@ -160,10 +195,23 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     sqliteSynchronous: oneOf('LO_SQLITE_SYNCHRONOUS', ['NORMAL', 'FULL'] as const),
     rateLimits: parseRateLimits(raw('LO_RATE_LIMITS'), problems),
     shutdownTimeoutS: int('LO_SHUTDOWN_TIMEOUT', 1, 600),
+    wsMaxConnectionsPerUser: int('LO_WS_MAX_CONNECTIONS_PER_USER', 1, 1_000_000),
+    wsMaxConnectionsPerIp: int('LO_WS_MAX_CONNECTIONS_PER_IP', 1, 1_000_000),
+    wsMaxSubscriptions: int('LO_WS_MAX_SUBSCRIPTIONS', 1, 100_000),
+    wsQueueMaxBytes: int('LO_WS_QUEUE_MAX_BYTES', 65_536, 1024 * 1024 * 1024),
+    wsPingIntervalS: int('LO_WS_PING_INTERVAL', 1, 3600),
+    wsAuthTimeoutS: int('LO_WS_AUTH_TIMEOUT', 1, 60),
+    namespaces: namespacesFrom(raw('LO_NAMESPACES'), problems),
   };
   if (config.brokerUrl !== 'memory') problems.push(`LO_BROKER_URL=${config.brokerUrl}: only "memory" is available in this version`);
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+function namespacesFrom(text: string, problems: string[]): NamespaceTable {
+  const parsed = parseNamespaces(text);
+  problems.push(...parsed.problems);
+  return parsed.table;
 }
 
 function resolveDatabaseUrl(value: string | undefined, dataDir: string, cwd: string, problems: string[]): string {

@@ -12,6 +12,8 @@ export interface AccessClaims {
   userId: string;
   sessionId: string;
   role: Role;
+  /** When the token expires (ms since the epoch); set on verified tokens. */
+  expiresAt?: number;
 }
 
 export interface TokenCodec {

@@ -24,6 +24,14 @@ export const DEFAULT_RATE_RULES = {
   report: { name: 'report', points: 10, durationS: 3600 },
   /** Nearby queries and location reports: both are position probes (DESIGN section 7). */
   probe: { name: 'probe', points: 60, durationS: 60 },
+  /** Chat publishes per user, over HTTP and WebSocket together. */
+  publish: { name: 'publish', points: 20, durationS: 1 },
+  /** Typing indicators per user and channel. */
+  typing: { name: 'typing', points: 2, durationS: 2 },
+  /** Presence state changes per user. */
+  presence: { name: 'presence', points: 10, durationS: 10 },
+  /** Status changes (online/idle) per user. */
+  status: { name: 'status', points: 20, durationS: 60 },
 } as const satisfies Record<string, RateRule>;
 
 export type RateRuleName = keyof typeof DEFAULT_RATE_RULES;

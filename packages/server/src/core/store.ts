@@ -10,6 +10,7 @@
  * - Lists are keyset-paged: `after` is the last item of the previous page and results are strictly
  *   after it in the list's order, so pages never repeat or skip an item.
  */
+import type { ChannelRepo, RoomRepo } from './channel-repos.js';
 import type { LocationPrecision, LocationSharing, MessageVisibility, NearbySort, Role } from '@lo/protocol';
 
 export interface UserRecord {
@@ -44,7 +45,10 @@ export interface UserRepo {
   /** The users that exist among `ids`, in no particular order. */
   byIds(ids: string[]): Promise<UserRecord[]>;
   update(id: string, patch: UserPatch): Promise<UserRecord | null>;
-  /** Deletes the account and everything it owns: sessions, posts, reactions, reports, graph edges, location. */
+  /**
+   * Deletes the account and everything it owns: sessions, posts, channel messages, room memberships (and
+   * rooms it owns), reactions, reports, graph edges, location.
+   */
   delete(id: string): Promise<boolean>;
   count(): Promise<number>;
 }
@@ -281,6 +285,8 @@ export interface Store {
   readonly locations: LocationRepo;
   readonly messages: MessageRepo;
   readonly audit: AuditRepo;
+  readonly channels: ChannelRepo;
+  readonly rooms: RoomRepo;
   /** A random per-deployment key kept in the database (so every node shares it), made on first use. */
   secret(name: string): Promise<Uint8Array>;
   /** Applies pending migrations; safe to call on every start. */

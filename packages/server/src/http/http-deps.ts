@@ -10,7 +10,9 @@ import type {
 } from 'fastify';
 import type { Config } from '../config/config.js';
 import type { AuthService } from '../core/auth/auth-service.js';
+import type { ChannelService } from '../core/channels/channel-service.js';
 import type { MessageService } from '../core/messages/message-service.js';
+import type { RoomService } from '../core/rooms/room-service.js';
 import type { RateLimiter, RateRuleName } from '../core/rate-rules.js';
 import type { SocialService } from '../core/social/social-service.js';
 import type { Store } from '../core/store.js';
@@ -43,6 +45,8 @@ export interface HttpDeps {
   locations: LocationService;
   social: SocialService;
   messages: MessageService;
+  rooms: RoomService;
+  channels: ChannelService;
 }
 
 /** Route options of an authenticated route: the token is checked first, before the body is even read. */

@@ -15,6 +15,7 @@ import { registerFriendRoutes } from './routes/friends.js';
 import { registerMeRoutes } from './routes/me.js';
 import { registerMessageRoutes } from './routes/messages.js';
 import { registerOpsRoutes } from './routes/ops.js';
+import { registerRoomRoutes } from './routes/rooms.js';
 import { registerRpcRoutes } from './routes/rpc.js';
 import { registerUserRoutes } from './routes/users.js';
 import { serializerCompiler, validatorCompiler } from './validation.js';
@@ -93,6 +94,7 @@ export async function buildHttp(deps: HttpDeps): Promise<Http> {
       registerFriendRoutes(typed, routeDeps);
       registerBlockRoutes(typed, routeDeps);
       registerMessageRoutes(typed, routeDeps);
+      registerRoomRoutes(typed, routeDeps);
       registerRpcRoutes(typed, routeDeps);
     },
     { prefix: '/api' },

@@ -53,7 +53,7 @@ export function jwtCodec(secret: Uint8Array): TokenCodec {
         });
         const { sub, sid, role } = payload;
         if (typeof sub !== 'string' || typeof sid !== 'string' || !ROLES.includes(role as Role)) throw new LoError('token_invalid');
-        const claims: AccessClaims = { userId: sub, sessionId: sid, role: role as Role };
+        const claims: AccessClaims = { userId: sub, sessionId: sid, role: role as Role, expiresAt: (payload.exp as number) * 1000 };
         if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value as string);
         verified.set(token, { claims, expiresAt: (payload.exp as number) * 1000 });
         return claims;

@@ -7,7 +7,9 @@ import { describe } from 'node:test';
 import type { AuditEntry, PageAfter } from '../../src/core/store.js';
 import { newId } from '../../src/util/ids.js';
 import { byTimeDescIdDesc, makeUser, MINUTE, storeTest, T0, walkPages, type StoreFactory } from './contract-kit.js';
+import { runChannelContract } from './channels-contract.js';
 import { runMessageContract } from './messages-contract.js';
+import { runRoomContract } from './rooms-contract.js';
 import { runSocialContract } from './social-contract.js';
 import { runUserContract } from './users-contract.js';
 
@@ -18,6 +20,8 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
     runUserContract(factory);
     runSocialContract(factory);
     runMessageContract(factory);
+    runChannelContract(factory);
+    runRoomContract(factory);
     runMiscContract(factory);
   });
 }

@@ -5,6 +5,7 @@ import { newId } from '../../util/ids.js';
 import { iso, type Clock } from '../../util/time.js';
 import type { AccessClaims, PasswordHasher, PasswordList, TokenCodec } from '../ports.js';
 import type { RateLimiter, RateRules } from '../rate-rules.js';
+import { NO_REALTIME_EVENTS, type RealtimeEvents } from '../realtime-events.js';
 import type { SessionRecord, Store, UserRecord } from '../store.js';
 import { LoginThrottle } from './login-throttle.js';
 import { checkPassword } from './password-policy.js';
@@ -28,6 +29,8 @@ export interface AuthDeps {
   /** Key for hashing client IPs; IPs themselves are never stored. */
   ipKey: Uint8Array;
   settings: AuthSettings;
+  /** Ends live connections when a session ends. */
+  events?: RealtimeEvents;
 }
 
 /** Where a request came from, as far as auth cares. */
@@ -48,7 +51,10 @@ export class AuthService {
   private readonly throttle: LoginThrottle;
   private dummyHash: Promise<string> | null = null;
 
+  private readonly events: RealtimeEvents;
+
   constructor(private readonly deps: AuthDeps) {
+    this.events = deps.events ?? NO_REALTIME_EVENTS;
     this.throttle = new LoginThrottle(deps.limiter, deps.settings.rateLimits);
   }
 
@@ -92,6 +98,7 @@ export class AuthService {
     if (result.kind === 'invalid') throw new LoError('refresh_token_invalid');
     if (result.kind === 'reused') {
       await this.audit(result.session.userId, 'auth.refresh_reuse_detected', result.session.id);
+      await this.events.sessionEnded(result.session.userId, result.session.id, 'session_ended');
       throw new LoError('refresh_token_reused');
     }
     const user = await this.deps.store.users.byId(result.session.userId);
@@ -102,6 +109,7 @@ export class AuthService {
 
   async logout(principal: AccessClaims): Promise<void> {
     await this.deps.store.sessions.revoke(principal.sessionId, this.deps.clock.now());
+    await this.events.sessionEnded(principal.userId, principal.sessionId, 'session_ended');
   }
 
   async sessions(principal: AccessClaims): Promise<SessionInfo[]> {
@@ -121,6 +129,7 @@ export class AuthService {
     const session = await this.deps.store.sessions.byId(sessionId);
     if (session === null || session.userId !== principal.userId || session.revokedAt !== null) throw new LoError('session_not_found');
     await this.deps.store.sessions.revoke(sessionId, this.deps.clock.now());
+    await this.events.sessionEnded(principal.userId, sessionId, 'session_ended');
   }
 
   /** Checks an access token and that its session and account are still live. */
@@ -134,7 +143,12 @@ export class AuthService {
     const user = await this.deps.store.users.byId(claims.userId);
     if (user === null) throw new LoError('session_ended');
     if (user.bannedAt !== null) throw new LoError('account_banned');
-    return { userId: user.id, sessionId: session.id, role: user.role };
+    return {
+      userId: user.id,
+      sessionId: session.id,
+      role: user.role,
+      ...(claims.expiresAt !== undefined && { expiresAt: claims.expiresAt }),
+    };
   }
 
   hashIp(ip: string): string {

@@ -3,6 +3,7 @@ import { LoError } from '../../errors/lo-error.js';
 import { newId } from '../../util/ids.js';
 import { iso, type Clock } from '../../util/time.js';
 import { decodeAfter, toPage } from '../paging.js';
+import { NO_REALTIME_EVENTS, type RealtimeEvents } from '../realtime-events.js';
 import type { EdgeRecord, FriendRequestRecord, Store, UserRecord } from '../store.js';
 import { userRef } from '../users/user-views.js';
 
@@ -14,6 +15,8 @@ export class SocialService {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
+    /** Friend-request notifications on `user:<id>`, and relation changes for live connections. */
+    private readonly events: RealtimeEvents = NO_REALTIME_EVENTS,
   ) {}
 
   /** Sends a request; when the other person already asked us, this accepts theirs instead. */
@@ -27,10 +30,13 @@ export class SocialService {
     const now = this.clock.now();
     if (state.receivedRequest !== null) {
       await this.store.social.respond(state.receivedRequest.id, 'accepted', now);
+      await this.events.relationsChanged([fromId, toId]);
+      await this.events.notify(toId, await this.refOf(fromId), { kind: 'friend_accepted', request_id: state.receivedRequest.id });
       return this.view({ ...state.receivedRequest, status: 'accepted' });
     }
     const request: FriendRequestRecord = { id: newId(now), fromId, toId: target.id, status: 'pending', createdAt: now, respondedAt: null };
     await this.store.social.createRequest(request);
+    await this.events.notify(target.id, await this.refOf(fromId), { kind: 'friend_request', request_id: request.id });
     return this.view(request);
   }
 
@@ -49,6 +55,10 @@ export class SocialService {
     const request = await this.store.social.requestById(requestId);
     if (request === null || request.toId !== userId || request.status !== 'pending') throw new LoError('friend_request_not_found');
     if (!(await this.store.social.respond(requestId, status, this.clock.now()))) throw new LoError('friend_request_not_found');
+    if (status === 'accepted') {
+      await this.events.relationsChanged([request.fromId, userId]);
+      await this.events.notify(request.fromId, await this.refOf(userId), { kind: 'friend_accepted', request_id: requestId });
+    }
     return this.view({ ...request, status });
   }
 
@@ -63,6 +73,7 @@ export class SocialService {
 
   async removeFriend(userId: string, friendId: string): Promise<void> {
     if (!(await this.store.social.removeFriend(userId, friendId))) throw new LoError('friend_not_found');
+    await this.events.relationsChanged([userId, friendId]);
   }
 
   async block(userId: string, targetId: string): Promise<BlockEntry> {
@@ -72,11 +83,13 @@ export class SocialService {
     const now = this.clock.now();
     await this.store.social.block(userId, targetId, now);
     await this.store.audit.record({ id: newId(now), at: now, actorId: userId, action: 'social.block', target: targetId, data: null });
+    await this.events.relationsChanged([userId, targetId]);
     return { user: userRef(target), created_at: iso(now) };
   }
 
   async unblock(userId: string, targetId: string): Promise<void> {
     if (!(await this.store.social.unblock(userId, targetId))) throw new LoError('block_not_found');
+    await this.events.relationsChanged([userId, targetId]);
   }
 
   async blocks(userId: string, limit: number, cursor?: string): Promise<Page<BlockEntry>> {
@@ -86,6 +99,10 @@ export class SocialService {
       user: { id: edge.userId, username: users.get(edge.userId)?.username ?? '' },
       created_at: iso(edge.at),
     }));
+  }
+
+  private async refOf(userId: string): Promise<{ id: string; username: string }> {
+    return { id: userId, username: (await this.store.users.byId(userId))?.username ?? '' };
   }
 
   /** The user, unless missing or either of the two blocks the other (indistinguishable to the caller). */

@@ -27,7 +27,7 @@ export async function exportUserData(store: Store, clock: Clock, userId: string,
   const user = await store.users.byId(userId);
   if (user === null) throw new LoError('session_ended');
   const now = clock.now();
-  const [location, sessions, friends, incoming, outgoing, blocks, messages, reactions, reports] = await Promise.all([
+  const [location, sessions, friends, incoming, outgoing, blocks, messages, reactions, reports, inChannels, rooms] = await Promise.all([
     store.locations.get(userId),
     store.sessions.listActive(userId, now, 0),
     all(
@@ -49,7 +49,13 @@ export async function exportUserData(store: Store, clock: Clock, userId: string,
     store.messages.byAuthor(userId),
     store.messages.reactionsBy(userId),
     store.messages.reportsBy(userId),
+    store.channels.byAuthor(userId),
+    all(
+      (l, a) => store.rooms.ofUser(userId, l, a),
+      (r) => ({ at: r.joinedAt, id: r.id }),
+    ),
   ]);
+  const roomRoles = await Promise.all(rooms.map((r) => store.rooms.role(r.id, userId)));
   const people = new Map(
     (
       await store.users.byIds([
@@ -98,6 +104,16 @@ export async function exportUserData(store: Store, clock: Clock, userId: string,
     })),
     reactions: reactions.map((r) => ({ message_id: r.messageId, emoji: r.emoji, created_at: iso(r.at) })),
     reports: reports.map((r) => ({ id: r.id, message_id: r.messageId, reason: r.reason, created_at: iso(r.createdAt) })),
+    channel_messages: inChannels.map((m) => ({
+      channel: m.channel,
+      offset: m.offset,
+      id: m.id,
+      data: JSON.parse(m.data) as unknown,
+      created_at: iso(m.createdAt),
+      client_msg_id: m.clientMsgId,
+    })),
+    // A membership can end between the two reads; its role then shows as null rather than a guess.
+    rooms: rooms.map((r, i) => ({ id: r.id, name: r.name, role: roomRoles[i] ?? null, joined_at: iso(r.joinedAt) })),
   };
 }
 

@@ -1,7 +1,8 @@
-import type { Me, MePatch, PublicUser, Relation } from '@lo/protocol';
+import type { Me, MePatch, PublicUser, Relation, UserRef } from '@lo/protocol';
 import { LoError } from '../../errors/lo-error.js';
 import { newId } from '../../util/ids.js';
 import { iso, type Clock } from '../../util/time.js';
+import { NO_REALTIME_EVENTS, type RealtimeEvents } from '../realtime-events.js';
 import type { RelationState, Store, UserPatch } from '../store.js';
 import { meView } from './user-views.js';
 
@@ -9,6 +10,7 @@ export class UserService {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
+    private readonly events: RealtimeEvents = NO_REALTIME_EVENTS,
   ) {}
 
   async me(userId: string): Promise<Me> {
@@ -48,6 +50,14 @@ export class UserService {
     await this.store.users.delete(userId);
     const now = this.clock.now();
     await this.store.audit.record({ id: newId(now), at: now, actorId: null, action: 'account.deleted', target: userId, data: null });
+    await this.events.sessionEnded(userId, null, 'session_ended');
+  }
+
+  /** The user's id and username, for authoring; a deleted account has no live session. */
+  async ref(userId: string): Promise<UserRef> {
+    const user = await this.store.users.byId(userId);
+    if (user === null) throw new LoError('session_ended');
+    return { id: user.id, username: user.username };
   }
 
   /** Another user's public profile; blocks either way hide it (404). */

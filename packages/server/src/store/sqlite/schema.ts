@@ -1,4 +1,4 @@
-/** Kysely table types of the SQLite schema (migrations/0001-initial.ts). Times are epoch milliseconds. */
+/** Kysely table types of the SQLite schema (migrations/). Times are epoch milliseconds. */
 import type { Generated } from 'kysely';
 
 export interface MetaTable {
@@ -112,6 +112,42 @@ export interface AuditLogTable {
   data: string | null;
 }
 
+export interface ChannelsTable {
+  name: string;
+  epoch: string;
+  last_offset: Generated<number>;
+  trimmed_through: Generated<number>;
+  created_at: number;
+}
+
+export interface ChannelMessagesTable {
+  channel: string;
+  offset: number;
+  id: string;
+  author_id: string;
+  data: string;
+  created_at: number;
+  client_msg_id: string | null;
+}
+
+export interface RoomsTable {
+  id: string;
+  name: string;
+  visibility: string;
+  owner_id: string;
+  fence_lat: number | null;
+  fence_lng: number | null;
+  fence_radius: number | null;
+  created_at: number;
+}
+
+export interface RoomMembersTable {
+  room_id: string;
+  user_id: string;
+  role: string;
+  joined_at: number;
+}
+
 export interface Database {
   meta: MetaTable;
   users: UsersTable;
@@ -125,4 +161,8 @@ export interface Database {
   reactions: ReactionsTable;
   reports: ReportsTable;
   audit_log: AuditLogTable;
+  channels: ChannelsTable;
+  channel_messages: ChannelMessagesTable;
+  rooms: RoomsTable;
+  room_members: RoomMembersTable;
 }

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Store } from '../../core/store.js';
 import { SqliteAudit } from './sqlite-audit.js';
+import { SqliteChannels } from './sqlite-channels.js';
 import { SqliteDb, type SqliteOptions } from './sqlite-db.js';
 import { SqliteLocations } from './sqlite-locations.js';
 import { SqliteMessages } from './sqlite-messages.js';
+import { SqliteRooms } from './sqlite-rooms.js';
 import { SqliteSessions } from './sqlite-sessions.js';
 import { SqliteSocial } from './sqlite-social.js';
 import { SqliteUsers } from './sqlite-users.js';
@@ -18,6 +20,8 @@ export class SqliteStore implements Store {
   readonly locations: SqliteLocations;
   readonly messages: SqliteMessages;
   readonly audit: SqliteAudit;
+  readonly channels: SqliteChannels;
+  readonly rooms: SqliteRooms;
 
   constructor(options: SqliteOptions) {
     this.db = new SqliteDb(options);
@@ -27,6 +31,8 @@ export class SqliteStore implements Store {
     this.locations = new SqliteLocations(this.db);
     this.messages = new SqliteMessages(this.db);
     this.audit = new SqliteAudit(this.db);
+    this.channels = new SqliteChannels(this.db);
+    this.rooms = new SqliteRooms(this.db);
   }
 
   secret(name: string): Promise<Uint8Array> {

@@ -79,6 +79,11 @@ export class SqliteUsers implements UserRepo {
     const removed = this.db.tx(() => {
       // The R*Tree is a virtual table outside the foreign keys: unindex the author's posts first.
       this.db.prepare('DELETE FROM geo_index WHERE seq IN (SELECT seq FROM messages WHERE author_id = ?)').run(id);
+      // Rooms the user owns go with the account (foreign key), but their channels are keyed by name,
+      // outside the foreign keys: drop each room's history and position here. The user's own messages in
+      // other channels cascade from the users row.
+      this.db.prepare(`DELETE FROM channel_messages WHERE channel IN (SELECT 'room:' || id FROM rooms WHERE owner_id = ?)`).run(id);
+      this.db.prepare(`DELETE FROM channels WHERE name IN (SELECT 'room:' || id FROM rooms WHERE owner_id = ?)`).run(id);
       return this.db.run(this.db.kysely.deleteFrom('users').where('id', '=', id));
     });
     return Promise.resolve(removed > 0);

@@ -1,0 +1,56 @@
+import { Type } from '@sinclair/typebox';
+import { LIMITS } from '@lo/protocol';
+import { Cursor, Id, Lat, Limit, Lng, Nullable, strict, Timestamp, UserRef } from './common.js';
+
+const Visibility = Type.Union([Type.Literal('public'), Type.Literal('private')]);
+const Role = Type.Union([Type.Literal('owner'), Type.Literal('member')]);
+const Geofence = Type.Object(
+  { lat: Lat, lng: Lng, radius: Type.Integer({ minimum: LIMITS.radiusMinM, maximum: LIMITS.radiusMaxM }) },
+  { ...strict, description: 'Only people whose current location is inside may post' },
+);
+
+export const CreateRoom = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 64 }), visibility: Visibility, geofence: Type.Optional(Geofence) },
+  strict,
+);
+
+export const Room = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  visibility: Visibility,
+  channel: Type.String(),
+  owner: UserRef,
+  geofence: Nullable(Type.Object({ lat: Type.Number(), lng: Type.Number(), radius: Type.Integer() })),
+  member_count: Type.Integer(),
+  created_at: Timestamp,
+  my_role: Nullable(Role),
+});
+
+export const RoomMember = Type.Object({ user: UserRef, role: Role, joined_at: Timestamp });
+
+export const RoomMemberParams = Type.Object({ id: Id, userId: Id }, strict);
+
+// The byte bound is checked by the service (content_too_long), like geo posts.
+export const PostChatMessage = Type.Object(
+  {
+    text: Type.String({ minLength: 1, description: `At most ${LIMITS.contentMaxBytes} bytes of UTF-8` }),
+    client_msg_id: Type.Optional(Type.String({ minLength: 1, maxLength: LIMITS.clientMsgIdMax, pattern: '^[\\x21-\\x7e]+$' })),
+  },
+  strict,
+);
+
+export const ChannelMessage = Type.Object({
+  channel: Type.String(),
+  offset: Type.Integer(),
+  id: Type.String(),
+  author: UserRef,
+  data: Type.Unknown(),
+  created_at: Timestamp,
+});
+
+const Offset = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+
+export const HistoryQuery = Type.Object(
+  { after_offset: Type.Optional(Offset), before_offset: Type.Optional(Offset), cursor: Type.Optional(Cursor), limit: Type.Optional(Limit) },
+  strict,
+);

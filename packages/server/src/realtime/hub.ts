@@ -1,0 +1,241 @@
+/**
+ * The hub indexes this node's subscribers by channel and its connections by user, and turns broker
+ * publications into queued frames. It keeps per-channel order: persisted publications carry the
+ * offset the store gave them, and publishers on different nodes (or racing on one) can reach the
+ * broker out of order, so a publication that skips ahead waits briefly for the ones before it and,
+ * if they do not come, the hub reads them from the store (they committed before it, so they are there).
+ */
+import type { Broker, ControlEvent, Publication } from '../core/broker.js';
+import type { Outbound } from './outbound.js';
+
+/** What the hub needs of a connection. */
+export interface HubClient {
+  readonly id: string;
+  readonly userId: string;
+  /** Users this connection's user blocks or is blocked by: their publications are not delivered. */
+  readonly hidden: ReadonlySet<string>;
+  readonly out: Outbound;
+  control(event: ControlEvent): void;
+}
+
+/** A stored publication read back to fill a gap. */
+export interface FilledPublication {
+  offset: number;
+  frame: string;
+  from: string;
+}
+
+export type GapFiller = (channel: string, afterOffset: number, limit: number) => Promise<FilledPublication[]>;
+
+/** Most publications read back from the store for one gap. */
+const MAX_FILL = 10_000;
+
+interface Subscriber {
+  client: HubClient;
+  /** Highest offset delivered (or replayed) to this subscriber. */
+  offset: number;
+  /** While the subscriber's recovery is read: publications held back until its reply is sent. */
+  held: Array<{ frame: Buffer; offset: number | undefined; sheddable: boolean }> | null;
+}
+
+interface ChannelEntry {
+  subscribers: Map<string, Subscriber>;
+  /** Highest offset delivered in order; null until the first subscriber read the channel's position. */
+  offset: number | null;
+  pending: Map<number, Publication>;
+  gapTimer: NodeJS.Timeout | null;
+}
+
+export interface HubStats {
+  channels: number;
+  subscriptions: number;
+  deliveries: number;
+  gapFills: number;
+}
+
+export class Hub {
+  private readonly channels = new Map<string, ChannelEntry>();
+  private readonly users = new Map<string, Map<string, HubClient>>();
+  /** Local interest per broker topic: channel subscribers plus attached connections of the topic's user. */
+  private readonly interest = new Map<string, number>();
+  private readonly subscribing = new Map<string, Promise<void>>();
+  readonly stats: HubStats = { channels: 0, subscriptions: 0, deliveries: 0, gapFills: 0 };
+
+  constructor(
+    private readonly broker: Broker,
+    private readonly fill: GapFiller,
+    private readonly gapWaitMs: number,
+    private readonly onError: (err: unknown) => void,
+  ) {}
+
+  subscriberCount(channel: string): number {
+    return this.channels.get(channel)?.subscribers.size ?? 0;
+  }
+
+  /**
+   * Registers a subscriber in holding mode, before its recovery is read: whatever is published from
+   * now on is held for it, so nothing falls between the store read and live delivery.
+   */
+  async subscribe(client: HubClient, channel: string): Promise<void> {
+    let entry = this.channels.get(channel);
+    if (entry === undefined) {
+      entry = { subscribers: new Map(), offset: null, pending: new Map(), gapTimer: null };
+      this.channels.set(channel, entry);
+      this.stats.channels++;
+    }
+    entry.subscribers.set(client.id, { client, offset: 0, held: [] });
+    this.stats.subscriptions++;
+    await this.retain(channel);
+  }
+
+  /**
+   * Ends holding: `position` is the channel offset the subscriber's read saw and `replayed` the last
+   * offset it was sent. Held publications after that go out now, in order; live delivery follows.
+   */
+  activate(client: HubClient, channel: string, position: number, replayed: number): void {
+    const entry = this.channels.get(channel);
+    const sub = entry?.subscribers.get(client.id);
+    if (entry === undefined || sub === undefined || sub.held === null) return;
+    sub.offset = Math.max(position, replayed);
+    const held = sub.held;
+    sub.held = null;
+    for (const item of held) this.write(sub, item.frame, item.offset, item.sheddable);
+    if (entry.offset === null) {
+      entry.offset = position;
+      this.drain(channel, entry);
+    }
+  }
+
+  unsubscribe(client: HubClient, channel: string): void {
+    const entry = this.channels.get(channel);
+    if (entry === undefined || !entry.subscribers.delete(client.id)) return;
+    this.stats.subscriptions--;
+    if (entry.subscribers.size === 0) {
+      if (entry.gapTimer !== null) clearTimeout(entry.gapTimer);
+      this.channels.delete(channel);
+      this.stats.channels--;
+    }
+    this.release(channel);
+  }
+
+  /** Every authenticated connection listens on its user's topic (control events, friends' status). */
+  async attachUser(client: HubClient): Promise<void> {
+    let clients = this.users.get(client.userId);
+    if (clients === undefined) {
+      clients = new Map();
+      this.users.set(client.userId, clients);
+    }
+    clients.set(client.id, client);
+    await this.retain(`user:${client.userId}`);
+  }
+
+  detachUser(client: HubClient): void {
+    const clients = this.users.get(client.userId);
+    if (clients === undefined || !clients.delete(client.id)) return;
+    if (clients.size === 0) this.users.delete(client.userId);
+    this.release(`user:${client.userId}`);
+  }
+
+  /** The broker handler: every publication this node hears comes through here. */
+  readonly handle = (topic: string, pub: Publication): void => {
+    if (pub.control !== undefined || pub.to === 'user') {
+      const clients = topic.startsWith('user:') ? this.users.get(topic.slice(5)) : undefined;
+      if (clients === undefined) return;
+      const frame = pub.frame === undefined ? null : Buffer.from(pub.frame);
+      for (const client of [...clients.values()]) {
+        if (pub.control !== undefined) client.control(pub.control);
+        else if (frame !== null && !(pub.from !== undefined && client.hidden.has(pub.from))) client.out.push(frame, pub.sheddable);
+      }
+      return;
+    }
+    const entry = this.channels.get(topic);
+    if (entry === undefined || pub.frame === undefined) return;
+    if (pub.offset === undefined) return this.fanOut(entry, pub);
+    if (entry.offset !== null && pub.offset <= entry.offset) return;
+    entry.pending.set(pub.offset, pub);
+    this.drain(topic, entry);
+  };
+
+  /** Delivers pending publications that are next in order; waits for (then fetches) missing ones. */
+  private drain(channel: string, entry: ChannelEntry): void {
+    if (entry.offset === null) return;
+    let next: Publication | undefined;
+    while ((next = entry.pending.get(entry.offset + 1)) !== undefined) {
+      entry.pending.delete(entry.offset + 1);
+      entry.offset++;
+      this.fanOut(entry, next);
+    }
+    for (const offset of entry.pending.keys()) if (offset <= entry.offset) entry.pending.delete(offset);
+    if (entry.pending.size === 0) {
+      if (entry.gapTimer !== null) clearTimeout(entry.gapTimer);
+      entry.gapTimer = null;
+    } else if (entry.gapTimer === null) {
+      entry.gapTimer = setTimeout(() => void this.fillGap(channel, entry), this.gapWaitMs);
+    }
+  }
+
+  private async fillGap(channel: string, entry: ChannelEntry): Promise<void> {
+    entry.gapTimer = null;
+    if (entry.offset === null || this.channels.get(channel) !== entry || entry.pending.size === 0) return;
+    const highest = Math.max(...entry.pending.keys());
+    this.stats.gapFills++;
+    try {
+      const rows = await this.fill(channel, entry.offset, Math.min(highest - entry.offset, MAX_FILL));
+      for (const row of rows) {
+        if (row.offset > entry.offset && !entry.pending.has(row.offset)) entry.pending.set(row.offset, { ...row });
+      }
+      // Every offset up to the highest pending one committed before it, so what the store did not
+      // return was deleted (a deleted account's messages): step over those holes for good.
+      const last = Math.min(highest, entry.offset + MAX_FILL);
+      for (let offset = entry.offset + 1; offset <= last; offset++) {
+        const pub = entry.pending.get(offset);
+        entry.pending.delete(offset);
+        entry.offset = offset;
+        if (pub !== undefined) this.fanOut(entry, pub);
+      }
+    } catch (err) {
+      this.onError(err);
+    }
+    this.drain(channel, entry);
+  }
+
+  private fanOut(entry: ChannelEntry, pub: Publication): void {
+    const frame = Buffer.from(pub.frame!);
+    const sheddable = pub.sheddable === true;
+    for (const sub of entry.subscribers.values()) {
+      const client = sub.client;
+      if (pub.from !== undefined && client.hidden.has(pub.from)) continue;
+      if (pub.skip === client.id) continue;
+      if (sub.held !== null) sub.held.push({ frame, offset: pub.offset, sheddable });
+      else this.write(sub, frame, pub.offset, sheddable);
+    }
+  }
+
+  private write(sub: Subscriber, frame: Buffer, offset: number | undefined, sheddable: boolean): void {
+    if (offset !== undefined) {
+      if (offset <= sub.offset) return;
+      sub.offset = offset;
+    }
+    this.stats.deliveries++;
+    sub.client.out.push(frame, sheddable);
+  }
+
+  /** Resolves once the broker delivers `topic` here (a second caller waits for the first's subscribe). */
+  private async retain(topic: string): Promise<void> {
+    const count = (this.interest.get(topic) ?? 0) + 1;
+    this.interest.set(topic, count);
+    if (count === 1) this.subscribing.set(topic, this.broker.subscribe([topic]));
+    await this.subscribing.get(topic);
+  }
+
+  private release(topic: string): void {
+    const count = (this.interest.get(topic) ?? 0) - 1;
+    if (count > 0) {
+      this.interest.set(topic, count);
+      return;
+    }
+    this.interest.delete(topic);
+    this.subscribing.delete(topic);
+    this.broker.unsubscribe([topic]).catch(this.onError);
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * A connection's bounded send queue. Frames queued during one turn of the event loop go out as ONE
+ * WebSocket message (frames joined by "\n", see the protocol), written by a shared flusher after the
+ * turn, so a burst of publications costs each socket one write instead of one per frame. Over its
+ * bound (queued bytes plus what the socket has not sent yet) the connection is a slow consumer.
+ */
+import type { WebSocket } from 'ws';
+
+const NEWLINE = Buffer.from('\n');
+
+export interface OutboundLimits {
+  /** Queued plus unsent bytes at which the connection is closed as a slow consumer. */
+  maxBytes: number;
+}
+
+/** Flushes every queue that got frames this turn, once, after the turn (setImmediate). */
+export class Flusher {
+  private dirty: Outbound[] = [];
+  private scheduled = false;
+
+  mark(queue: Outbound): void {
+    this.dirty.push(queue);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.flushAll);
+    }
+  }
+
+  private readonly flushAll = (): void => {
+    const queues = this.dirty;
+    this.dirty = [];
+    this.scheduled = false;
+    for (const queue of queues) queue.flush();
+  };
+}
+
+export class Outbound {
+  private frames: Buffer[] = [];
+  private bytes = 0;
+  private closed = false;
+  /** Sheddable frames dropped because the queue was filling up. */
+  shed = 0;
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly flusher: Flusher,
+    private readonly limits: OutboundLimits,
+    private readonly onOverflow: () => void,
+  ) {}
+
+  /**
+   * Queues one frame. Sheddable frames (typing, presence) are dropped once the queue is half full, so
+   * chat messages keep their room; anything over the bound closes the connection.
+   */
+  push(frame: Buffer, sheddable = false): void {
+    if (this.closed) return;
+    const pending = this.bytes + frame.length;
+    if (sheddable && pending > this.limits.maxBytes / 2) {
+      this.shed++;
+      return;
+    }
+    if (pending > this.limits.maxBytes) {
+      this.overflow();
+      return;
+    }
+    this.frames.push(frame);
+    this.bytes = pending;
+    if (this.frames.length === 1) this.flusher.mark(this);
+  }
+
+  flush(): void {
+    if (this.closed || this.frames.length === 0) return;
+    if (this.socket.bufferedAmount + this.bytes > this.limits.maxBytes) {
+      this.overflow();
+      return;
+    }
+    const frames = this.frames;
+    this.frames = [];
+    this.bytes = 0;
+    this.socket.send(frames.length === 1 ? frames[0]! : joinFrames(frames), { binary: false });
+  }
+
+  /** Drops what is queued and refuses more (the connection is closing). */
+  close(): void {
+    this.closed = true;
+    this.frames = [];
+    this.bytes = 0;
+  }
+
+  private overflow(): void {
+    this.close();
+    this.onOverflow();
+  }
+}
+
+function joinFrames(frames: Buffer[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const frame of frames) {
+    if (parts.length > 0) parts.push(NEWLINE);
+    parts.push(frame);
+  }
+  return Buffer.concat(parts);
+}

@@ -1,0 +1,225 @@
+/**
+ * The real-time node: owns this process's connections, the hub and the heartbeat, enforces the
+ * connection caps, and connects the broker to the hub. The transport (gateway.ts) hands it sockets;
+ * what frames do is in frame-handlers.ts.
+ */
+import type { ClientFrame } from '@lo/protocol';
+import type { Config } from '../config/config.js';
+import type { WebSocket } from 'ws';
+import type { AuthService } from '../core/auth/auth-service.js';
+import type { Broker } from '../core/broker.js';
+import type { ChannelService } from '../core/channels/channel-service.js';
+import { messageFrame, partsOf } from '../core/channels/message-frame.js';
+import type { PresenceTracker } from '../core/presence.js';
+import { rateLimited } from '../core/rate-limit-error.js';
+import type { RateLimiter, RateRuleName, RateRules } from '../core/rate-rules.js';
+import type { Store } from '../core/store.js';
+import { Connection, type ConnectionHost } from './connection.js';
+import { handleFrame } from './frame-handlers.js';
+import { Hub } from './hub.js';
+import { Flusher } from './outbound.js';
+import { StatusTracker } from './status-tracker.js';
+
+export interface RealtimeSettings {
+  maxConnectionsPerUser: number;
+  maxConnectionsPerIp: number;
+  maxSubscriptions: number;
+  queueMaxBytes: number;
+  pingIntervalMs: number;
+  authTimeoutMs: number;
+  /** How long the hub waits for a missing offset before reading it from the store. */
+  gapWaitMs: number;
+  rateLimits: RateRules;
+}
+
+export function realtimeSettings(config: Config): RealtimeSettings {
+  return {
+    maxConnectionsPerUser: config.wsMaxConnectionsPerUser,
+    maxConnectionsPerIp: config.wsMaxConnectionsPerIp,
+    maxSubscriptions: config.wsMaxSubscriptions,
+    queueMaxBytes: config.wsQueueMaxBytes,
+    pingIntervalMs: config.wsPingIntervalS * 1000,
+    authTimeoutMs: config.wsAuthTimeoutS * 1000,
+    gapWaitMs: GAP_WAIT_MS,
+    rateLimits: config.rateLimits,
+  };
+}
+
+/** How long a publication that skipped ahead waits for the missing ones before they are read from the store. */
+const GAP_WAIT_MS = 100;
+
+export interface RealtimeDeps {
+  store: Store;
+  broker: Broker;
+  presence: PresenceTracker;
+  limiter: RateLimiter;
+  auth: AuthService;
+  channels: ChannelService;
+  log: { error(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+}
+
+export class RealtimeNode implements ConnectionHost {
+  readonly hub: Hub;
+  readonly status: StatusTracker;
+  readonly flusher = new Flusher();
+  private readonly connections = new Set<Connection>();
+  private readonly perIp = new Map<string, number>();
+  private readonly perUser = new Map<string, number>();
+  private heartbeat: NodeJS.Timeout | null = null;
+  /** Closes by reason, for the metrics. */
+  readonly closeReasons = new Map<string, number>();
+
+  constructor(
+    readonly deps: RealtimeDeps,
+    readonly settings: RealtimeSettings,
+  ) {
+    const fill = async (channel: string, after: number, limit: number) =>
+      (await deps.channels.after(channel, after, limit)).map((m) => ({
+        offset: m.offset,
+        frame: messageFrame(partsOf(m)),
+        from: m.authorId,
+      }));
+    this.hub = new Hub(deps.broker, fill, settings.gapWaitMs, (err) => deps.log.error({ err }, 'hub'));
+    this.status = new StatusTracker(deps.presence, deps.broker, deps.store);
+  }
+
+  get queueMaxBytes(): number {
+    return this.settings.queueMaxBytes;
+  }
+
+  get authTimeoutMs(): number {
+    return this.settings.authTimeoutMs;
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  async start(): Promise<void> {
+    await this.deps.broker.start(this.hub.handle);
+    this.heartbeat = setInterval(() => this.beat(), this.settings.pingIntervalMs);
+    this.heartbeat.unref();
+  }
+
+  /** Whether a new socket from `ip` is within the per-address cap (checked before the upgrade). */
+  admitsIp(ip: string): boolean {
+    return (this.perIp.get(ip) ?? 0) < this.settings.maxConnectionsPerIp;
+  }
+
+  accept(socket: WebSocket, ip: string): void {
+    const conn = new Connection(socket, ip, this);
+    this.connections.add(conn);
+    this.perIp.set(ip, (this.perIp.get(ip) ?? 0) + 1);
+  }
+
+  /** Counts an authenticating connection against its user's cap; false when the user is at the cap. */
+  admitUser(conn: Connection, userId: string): boolean {
+    const count = this.perUser.get(userId) ?? 0;
+    if (count >= this.settings.maxConnectionsPerUser) return false;
+    this.perUser.set(userId, count + 1);
+    return true;
+  }
+
+  handle(conn: Connection, frame: ClientFrame): Promise<void> {
+    return handleFrame(this, conn, frame);
+  }
+
+  /** (Re)loads who the connection's user hides and who their friends are. */
+  async reload(conn: Connection): Promise<void> {
+    const [hidden, friends] = await Promise.all([
+      this.deps.store.social.blockedEitherWay(conn.userId),
+      this.deps.store.social.friendIds(conn.userId),
+    ]);
+    const changed = conn.hidden.size !== hidden.size || [...hidden].some((id) => !conn.hidden.has(id));
+    conn.hidden = hidden;
+    conn.friends = friends;
+    if (!changed) return;
+    // A new block ends DMs between the two at once (other channels just stop showing their messages).
+    for (const channel of [...conn.subs]) {
+      if (!channel.startsWith('dm:')) continue;
+      const allowed = await this.deps.channels.access.check(conn.userId, channel, 'subscribe').then(
+        () => true,
+        () => false,
+      );
+      if (!allowed) await this.revoke(conn, channel, 'channel_forbidden');
+    }
+  }
+
+  /** Ends the connection's subscription to `channel` and tells the client why. */
+  async revoke(conn: Connection, channel: string, code: 'channel_forbidden'): Promise<void> {
+    if (!conn.subs.delete(channel)) return;
+    this.hub.unsubscribe(conn, channel);
+    conn.out.push(
+      Buffer.from(JSON.stringify({ type: 'unsubscribed', channel, error: { code, message: 'Access to this channel ended.' } })),
+    );
+    await this.leave(conn, channel);
+  }
+
+  /** Charges rule `rule` for `key`; throws `rate_limited` with a retry time when over. */
+  async limit(conn: Connection, rule: RateRuleName, key: string): Promise<void> {
+    const spec = this.settings.rateLimits[rule];
+    const decision = await this.deps.limiter.consume(`ws:${rule}:${key}`, spec);
+    if (!decision.allowed) throw rateLimited(spec, decision);
+  }
+
+  async leave(conn: Connection, channel: string): Promise<void> {
+    if (!conn.presence.delete(channel)) return;
+    if (!(await this.deps.presence.remove(channel, conn.id)) || conn.user === null) return;
+    const frame = JSON.stringify({ type: 'presence.leave', channel, client: conn.id, user: conn.user });
+    await this.deps.broker.publish(channel, { frame, from: conn.user.id, sheddable: true });
+  }
+
+  closed(conn: Connection): void {
+    this.connections.delete(conn);
+    decrement(this.perIp, conn.ip);
+    for (const channel of conn.subs) this.hub.unsubscribe(conn, channel);
+    if (conn.user === null) return;
+    decrement(this.perUser, conn.user.id);
+    this.hub.detachUser(conn);
+    const user = conn.user;
+    const work = [...conn.presence.keys()].map((channel) => this.leave(conn, channel));
+    work.push(this.status.remove(user, conn.id));
+    Promise.all(work).catch((err: unknown) => this.onError(err, conn));
+  }
+
+  onError(err: unknown, conn: Connection): void {
+    this.deps.log.error({ err, client: conn.id }, 'real-time connection error');
+  }
+
+  /** Graceful stop: every socket is closed with the reconnect code `server_shutdown`. */
+  async close(): Promise<void> {
+    if (this.heartbeat !== null) clearInterval(this.heartbeat);
+    for (const conn of [...this.connections]) conn.close('server_shutdown');
+    await this.deps.broker.close();
+    await this.deps.presence.close();
+  }
+
+  /** Pings every socket; one that has not answered the previous ping is dead. Live presence is refreshed. */
+  private beat(): void {
+    for (const conn of this.connections) {
+      if (!conn.alive) {
+        conn.socket.terminate();
+        continue;
+      }
+      conn.alive = false;
+      conn.socket.ping();
+      if (conn.user === null) continue;
+      const user = conn.user;
+      const touches: Array<Promise<unknown>> = [...conn.presence].map(([channel, state]) =>
+        this.deps.presence.add(channel, conn.id, { user, state }),
+      );
+      touches.push(this.status.set(user, conn.id, conn.status));
+      Promise.all(touches).catch((err: unknown) => this.onError(err, conn));
+    }
+  }
+
+  noteClose(reason: string): void {
+    this.closeReasons.set(reason, (this.closeReasons.get(reason) ?? 0) + 1);
+  }
+}
+
+function decrement(counts: Map<string, number>, key: string): void {
+  const count = (counts.get(key) ?? 0) - 1;
+  if (count > 0) counts.set(key, count);
+  else counts.delete(key);
+}

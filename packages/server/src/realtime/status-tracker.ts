@@ -1,0 +1,59 @@
+/**
+ * A user's status (online, idle, offline) merged over their devices, which may sit on several nodes:
+ * each connection keeps an entry under `status:<userId>` in the presence tracker, so the merge sees
+ * every node's devices. A change of the merged status is pushed to the user's friends.
+ */
+import type { FriendStatus, UserRef, UserStatus } from '@lo/protocol';
+import type { Broker } from '../core/broker.js';
+import type { PresenceTracker } from '../core/presence.js';
+import type { Store } from '../core/store.js';
+
+export class StatusTracker {
+  /** The merged status last announced per user that has a connection here. */
+  private readonly announced = new Map<string, UserStatus>();
+
+  constructor(
+    private readonly presence: PresenceTracker,
+    private readonly broker: Broker,
+    private readonly store: Store,
+  ) {}
+
+  /** Adds or refreshes a device's entry (also on heartbeats, so entries of live devices do not expire). */
+  async set(user: UserRef, clientId: string, status: 'online' | 'idle'): Promise<void> {
+    await this.presence.add(key(user.id), clientId, { user, state: status });
+    await this.announce(user);
+  }
+
+  async remove(user: UserRef, clientId: string): Promise<void> {
+    await this.presence.remove(key(user.id), clientId);
+    await this.announce(user);
+  }
+
+  async merged(userId: string): Promise<UserStatus> {
+    let merged: UserStatus = 'offline';
+    for (const info of (await this.presence.list(key(userId))).values()) {
+      if (info.state === 'online') return 'online';
+      merged = 'idle';
+    }
+    return merged;
+  }
+
+  /** The statuses of the given friends (at most `limit`). */
+  async ofFriends(friendIds: Iterable<string>, limit: number): Promise<FriendStatus[]> {
+    const ids = [...friendIds].slice(0, limit);
+    const users = await this.store.users.byIds(ids);
+    return Promise.all(users.map(async (u) => ({ user: { id: u.id, username: u.username }, status: await this.merged(u.id) })));
+  }
+
+  private async announce(user: UserRef): Promise<void> {
+    const status = await this.merged(user.id);
+    if (this.announced.get(user.id) === status) return;
+    if (status === 'offline') this.announced.delete(user.id);
+    else this.announced.set(user.id, status);
+    const frame = JSON.stringify({ type: 'status', user, status });
+    const friends = await this.store.social.friendIds(user.id);
+    await Promise.all([...friends].map((id) => this.broker.publish(`user:${id}`, { frame, to: 'user', sheddable: true })));
+  }
+}
+
+const key = (userId: string): string => `status:${userId}`;

@@ -1,0 +1,166 @@
+import { randomBytes } from 'node:crypto';
+import type { ChannelMessageRecord, ChannelRepo, ChannelState, NewChannelMessage } from '../../core/channel-repos.js';
+import type { SqliteDb } from './sqlite-db.js';
+import type { ChannelMessagesTable } from './schema.js';
+
+type ChannelMessageRow = ChannelMessagesTable & { author_username: string };
+
+/**
+ * Retention by age, step 1: raise each matching channel's `trimmed_through` to the highest offset about
+ * to go. Reads the created_at index only (its entries carry channel and offset); INDEXED BY because the
+ * GROUP BY otherwise makes the planner walk the whole table in primary-key order to skip a sort.
+ */
+const AGE_MARK_SQL = `UPDATE channels SET trimmed_through = max(trimmed_through, t.top)
+  FROM (SELECT channel, max("offset") AS top FROM channel_messages INDEXED BY channel_messages_created
+        WHERE created_at < ? AND substr(channel, 1, ?) = ? GROUP BY channel) AS t
+  WHERE channels.name = t.channel`;
+
+const AGE_DELETE_SQL = `DELETE FROM channel_messages WHERE created_at < ? AND substr(channel, 1, ?) = ?`;
+
+/**
+ * Channels with messages beyond the newest `keep` that were not trimmed yet. One row per channel is
+ * scanned; the messages themselves are only touched by a primary-key range per channel below.
+ */
+const KEEP_CANDIDATES_SQL = `SELECT name, last_offset - ? AS cut FROM channels
+  WHERE substr(name, 1, ?) = ? AND last_offset - ? > trimmed_through`;
+
+const KEEP_TOP_SQL = `SELECT max("offset") AS top FROM channel_messages WHERE channel = ? AND "offset" <= ?`;
+const KEEP_DELETE_SQL = `DELETE FROM channel_messages WHERE channel = ? AND "offset" <= ?`;
+const KEEP_MARK_SQL = `UPDATE channels SET trimmed_through = max(trimmed_through, ?) WHERE name = ?`;
+
+function toChannelMessage(row: ChannelMessageRow): ChannelMessageRecord {
+  return {
+    channel: row.channel,
+    offset: row.offset,
+    id: row.id,
+    authorId: row.author_id,
+    authorUsername: row.author_username,
+    data: row.data,
+    createdAt: row.created_at,
+    clientMsgId: row.client_msg_id,
+  };
+}
+
+/** SQLite's substr counts characters (code points), not UTF-16 units. */
+function codePoints(text: string): number {
+  return [...text].length;
+}
+
+/** Channels and their messages; the offset is assigned by bumping the channel row in the storing transaction. */
+export class SqliteChannels implements ChannelRepo {
+  constructor(private readonly db: SqliteDb) {}
+
+  private select() {
+    return this.db.kysely
+      .selectFrom('channel_messages as m')
+      .innerJoin('users as u', 'u.id', 'm.author_id')
+      .selectAll('m')
+      .select('u.username as author_username');
+  }
+
+  /** Creates the channel row with a fresh epoch unless it exists. */
+  private ensure(channel: string): void {
+    this.db.run(
+      this.db.kysely
+        .insertInto('channels')
+        // created_at is bookkeeping only (no method reads it), so the wall clock is enough.
+        .values({ name: channel, epoch: randomBytes(8).toString('base64url'), created_at: Date.now() })
+        .onConflict((oc) => oc.column('name').doNothing()),
+    );
+  }
+
+  append(message: NewChannelMessage): Promise<{ message: ChannelMessageRecord; created: boolean }> {
+    const k = this.db.kysely;
+    const result = this.db.tx(() => {
+      if (message.clientMsgId !== null) {
+        const existing = this.db.get(
+          this.select().where('m.author_id', '=', message.authorId).where('m.client_msg_id', '=', message.clientMsgId),
+        );
+        if (existing !== undefined) return { message: toChannelMessage(existing), created: false };
+      }
+      this.ensure(message.channel);
+      const bumped = this.db.get(
+        k
+          .updateTable('channels')
+          .set((eb) => ({ last_offset: eb('last_offset', '+', 1) }))
+          .where('name', '=', message.channel)
+          .returning('last_offset'),
+      );
+      if (bumped === undefined) throw new Error(`channel ${message.channel} vanished inside its transaction`);
+      this.db.run(
+        k.insertInto('channel_messages').values({
+          channel: message.channel,
+          offset: bumped.last_offset,
+          id: message.id,
+          author_id: message.authorId,
+          data: message.data,
+          created_at: message.createdAt,
+          client_msg_id: message.clientMsgId,
+        }),
+      );
+      const author = this.db.get(k.selectFrom('users').select('username').where('id', '=', message.authorId));
+      if (author === undefined) throw new Error(`author ${message.authorId} vanished inside its transaction`);
+      const stored: ChannelMessageRecord = {
+        channel: message.channel,
+        offset: bumped.last_offset,
+        id: message.id,
+        authorId: message.authorId,
+        authorUsername: author.username,
+        data: message.data,
+        createdAt: message.createdAt,
+        clientMsgId: message.clientMsgId,
+      };
+      return { message: stored, created: true };
+    });
+    return Promise.resolve(result);
+  }
+
+  read(channel: string, afterOffset: number, limit: number): Promise<{ state: ChannelState; messages: ChannelMessageRecord[] }> {
+    const result = this.db.tx(() => {
+      this.ensure(channel);
+      const row = this.db.get(
+        this.db.kysely.selectFrom('channels').select(['last_offset', 'epoch', 'trimmed_through']).where('name', '=', channel),
+      );
+      if (row === undefined) throw new Error(`channel ${channel} vanished inside its transaction`);
+      const rows = this.db.all(
+        this.select().where('m.channel', '=', channel).where('m.offset', '>', afterOffset).orderBy('m.offset', 'asc').limit(limit),
+      );
+      return {
+        state: { offset: row.last_offset, epoch: row.epoch, trimmedThrough: row.trimmed_through },
+        messages: rows.map(toChannelMessage),
+      };
+    });
+    return Promise.resolve(result);
+  }
+
+  latest(channel: string, limit: number, beforeOffset: number | null): Promise<ChannelMessageRecord[]> {
+    let q = this.select().where('m.channel', '=', channel).orderBy('m.offset', 'desc').limit(limit);
+    if (beforeOffset !== null) q = q.where('m.offset', '<', beforeOffset);
+    return Promise.resolve(this.db.all(q).map(toChannelMessage).reverse());
+  }
+
+  trim(prefix: string, keep: number, olderThan: number): Promise<number> {
+    const length = codePoints(prefix);
+    const deleted = this.db.tx(() => {
+      this.db.prepare(AGE_MARK_SQL).run(olderThan, length, prefix);
+      let count = this.db.prepare(AGE_DELETE_SQL).run(olderThan, length, prefix).changes;
+      if (keep > 0) {
+        const candidates = this.db.prepare(KEEP_CANDIDATES_SQL).all(keep, length, prefix, keep) as Array<{ name: string; cut: number }>;
+        for (const { name, cut } of candidates) {
+          const { top } = this.db.prepare(KEEP_TOP_SQL).get(name, cut) as { top: number | null };
+          // Only holes left below the cut (a deleted account's messages): nothing to trim.
+          if (top === null) continue;
+          count += this.db.prepare(KEEP_DELETE_SQL).run(name, cut).changes;
+          this.db.prepare(KEEP_MARK_SQL).run(top, name);
+        }
+      }
+      return count;
+    });
+    return Promise.resolve(deleted);
+  }
+
+  byAuthor(authorId: string): Promise<ChannelMessageRecord[]> {
+    const q = this.select().where('m.author_id', '=', authorId).orderBy('m.created_at').orderBy('m.id');
+    return Promise.resolve(this.db.all(q).map(toChannelMessage));
+  }
+}
