@@ -86,6 +86,10 @@ const RULE_USE: Record<string, string> = {
   post: 'geo posts per user',
   report: 'reports per user',
   probe: 'position probes per user: nearby queries (GET and RPC) and location reports',
+  publish: 'chat publishes per user: WebSocket `pub` and room/DM posts over HTTP',
+  typing: 'typing indicators per user and channel',
+  presence: 'presence state changes per user',
+  status: 'online/idle status changes per user',
 };
 const ruleRows = Object.values(DEFAULT_RATE_RULES).map(
   (r) => `| \`${r.name}\` | ${r.points} per ${r.durationS} s | ${RULE_USE[r.name] ?? ''} |`,

@@ -5,6 +5,7 @@ import type {
   Credentials,
   Friend,
   FriendRequest,
+  FriendStatus,
   GeoMessage,
   Health,
   LocationReport,
@@ -16,8 +17,16 @@ import type {
   PublicUser,
   ReactionCount,
   SessionInfo,
+  UserRef,
 } from '@lo/protocol';
 import { LoApiError } from './errors.js';
+import type { ReconnectOptions } from './realtime/backoff.js';
+import type { Channel } from './realtime/channel.js';
+import type { ConnectionState } from './realtime/connection.js';
+import type { Listener } from './realtime/emitter.js';
+import { Realtime, type ClientEvents, type UserStatusSetting } from './realtime/realtime.js';
+import type { WebSocketConstructor } from './realtime/socket.js';
+import { dmsApi, roomsApi } from './rooms-api.js';
 import { REFRESH_MARGIN_MS, tokensFrom, type Tokens } from './session.js';
 import { send, type Method, type RequestOptions, type TransportOptions } from './transport.js';
 
@@ -35,6 +44,14 @@ export interface ClientOptions {
   fetch?: typeof fetch;
   /** Per-request timeout, default 10 s. */
   timeoutMs?: number;
+  /** The WebSocket class; default `globalThis.WebSocket`. On Node 20 pass `WebSocket` from the `ws` package. */
+  WebSocket?: WebSocketConstructor;
+  /** Reconnect delays (exponential backoff with full jitter), default 250 ms to 10 s. */
+  reconnect?: ReconnectOptions;
+  /** How long a real-time request waits for its reply, default 10 s. */
+  requestTimeoutMs?: number;
+  /** Most publications held while offline or unacknowledged, default 1000; `publish` rejects past it. */
+  outboxMax?: number;
 }
 
 export interface PageOptions {
@@ -54,7 +71,7 @@ export interface ReportResult {
   created_at: string;
 }
 
-/** Creates a Lo client. Works in Node >= 20 and browsers (it only needs `fetch`). */
+/** Creates a Lo client. Works in Node >= 20 and browsers (it needs `fetch`, and a WebSocket for real time). */
 export function createClient(options: ClientOptions): LoClient {
   return new LoClient(options);
 }
@@ -63,6 +80,8 @@ export class LoClient {
   private readonly transport: TransportOptions;
   private tokens: Tokens | null;
   private refreshing: Promise<Tokens> | null = null;
+  private readonly realtime: Realtime;
+  private signedIn: UserRef | null = null;
 
   constructor(private readonly options: ClientOptions) {
     this.transport = {
@@ -71,7 +90,65 @@ export class LoClient {
       timeoutMs: options.timeoutMs ?? 10_000,
     };
     this.tokens = options.tokens ?? null;
+    this.realtime = new Realtime({
+      url: options.url,
+      token: (stale) => this.realtimeToken(stale),
+      WebSocket: options.WebSocket,
+      reconnect: options.reconnect,
+      requestTimeoutMs: options.requestTimeoutMs,
+      outboxMax: options.outboxMax,
+    });
   }
+
+  // ---- real time ----
+
+  /** Connects the WebSocket; resolves once authenticated. Transient failures are retried; terminal ones reject. */
+  connect(): Promise<void> {
+    return this.realtime.connect();
+  }
+
+  /** Closes the socket without reconnecting. Subscriptions and unsent publications stay for a later `connect()`. */
+  disconnect(): void {
+    this.realtime.disconnect();
+  }
+
+  get state(): ConnectionState {
+    return this.realtime.state;
+  }
+
+  /** The signed-in user: from the real-time authentication, else from signup or login; null before either. */
+  get user(): UserRef | null {
+    return this.realtime.user ?? this.signedIn;
+  }
+
+  /** Listens to `state`, `status`, `error` or `notification`; returns a function that stops listening. */
+  on<K extends keyof ClientEvents>(event: K, listener: Listener<ClientEvents[K]>): () => void {
+    return this.realtime.on(event, listener);
+  }
+
+  off<K extends keyof ClientEvents>(event: K, listener: Listener<ClientEvents[K]>): void {
+    this.realtime.off(event, listener);
+  }
+
+  /** The channel of this name (the same object every time). Subscribing and publishing connect implicitly. */
+  channel(name: string): Channel {
+    return this.realtime.channel(name);
+  }
+
+  /** This device's status (merged with your other devices for your friends); kept across reconnects. */
+  setStatus(status: UserStatusSetting): void {
+    this.realtime.setStatus(status);
+  }
+
+  /** Your friends' current statuses. */
+  friendStatuses(): Promise<FriendStatus[]> {
+    return this.realtime.friendStatuses();
+  }
+
+  // ---- HTTP ----
+
+  readonly rooms = roomsApi((method, path, request) => this.call(method, path, request));
+  readonly dms = dmsApi((method, path, request) => this.call(method, path, request));
 
   /** The current tokens of the client's own session, if it has one. */
   get session(): Tokens | null {
@@ -171,6 +248,20 @@ export class LoClient {
     return this.options.token ?? null;
   }
 
+  /**
+   * A token for the WebSocket. `stale` is one the server refused as expired or that is about to expire: the own
+   * session is refreshed rather than handing it out again. `getToken` and a fixed `token` are asked as they are.
+   */
+  private async realtimeToken(stale: string | null): Promise<string | null> {
+    if (this.options.getToken) return this.options.getToken();
+    if (this.tokens !== null) {
+      if (this.tokens.access_token === stale || this.tokens.expires_at - Date.now() < REFRESH_MARGIN_MS)
+        return (await this.refreshNow()).access_token;
+      return this.tokens.access_token;
+    }
+    return this.options.token ?? null;
+  }
+
   /** One refresh at a time: concurrent callers share it (a second rotation would look like token theft). */
   private refreshNow(): Promise<Tokens> {
     const current = this.tokens;
@@ -188,12 +279,14 @@ export class LoClient {
   }
 
   private adopt(result: AuthResult): AuthResult {
+    this.signedIn = result.user;
     this.setTokens(tokensFrom(result));
     return result;
   }
 
   private setTokens<T extends Tokens | null>(tokens: T): T {
     this.tokens = tokens;
+    if (tokens === null) this.signedIn = null;
     this.options.onTokens?.(tokens);
     return tokens;
   }

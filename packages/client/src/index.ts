@@ -1,6 +1,15 @@
 export { createClient, LoClient } from './client.js';
 export type { ClientOptions, PageOptions, ReactionResult, ReportResult } from './client.js';
-export { LoApiError } from './errors.js';
+export { LoApiError, LoRealtimeError } from './errors.js';
+export type { RealtimeLocalCode } from './errors.js';
 export type { Tokens } from './session.js';
+export type { ApiCall, DmsApi, HistoryOptions, PostOptions, RoomsApi } from './rooms-api.js';
+export { Channel } from './realtime/channel.js';
+export type { ChannelEvents, PublishOptions, SubscribedEvent } from './realtime/channel.js';
+export type { ConnectionState, LoError, StateInfo } from './realtime/connection.js';
+export type { ReconnectOptions } from './realtime/backoff.js';
+export type { Listener } from './realtime/emitter.js';
+export type { ClientEvents, UserStatusSetting } from './realtime/realtime.js';
+export type { WebSocketConstructor, WebSocketLike } from './realtime/socket.js';
 export type * from '@lo/protocol';
-export { DISTANCE_BANDS, ERRORS, LIMITS } from '@lo/protocol';
+export { CLOSE_CODES, DISTANCE_BANDS, dmChannel, ERRORS, LIMITS, shouldReconnect, WS_LIMITS } from '@lo/protocol';

@@ -14,7 +14,7 @@ export interface GeofenceInput {
 export interface CreateRoom {
   name: string;
   visibility: RoomVisibility;
-  /** When set, only people whose current location is inside may post (and, for private rooms, be added). */
+  /** When set, only members whose current location is inside may post. */
   geofence?: GeofenceInput;
 }
 

@@ -15,16 +15,15 @@ export async function historyPage(
 ): Promise<Page<ChannelMessage>> {
   const limit = query.limit ?? 50;
   const { afterOffset, beforeOffset } = position(query);
-  const { items, more } = await channels.history(userId, channel, {
+  const { items, more, edge } = await channels.history(userId, channel, {
     limit,
     ...(afterOffset !== undefined && { afterOffset }),
     ...(beforeOffset !== undefined && { beforeOffset }),
   });
   const forward = afterOffset !== undefined;
-  const edge = forward ? items.at(-1) : items[0];
   return {
     items: items.map(channelMessageView),
-    next_cursor: more && edge !== undefined ? `${forward ? 'a' : 'b'}${edge.offset}` : null,
+    next_cursor: more && edge !== null ? `${forward ? 'a' : 'b'}${edge}` : null,
   };
 }
 

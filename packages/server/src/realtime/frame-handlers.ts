@@ -84,7 +84,7 @@ async function sub(node: RealtimeNode, conn: Connection, frame: SubFrame): Promi
   conn.subs.add(channel);
   try {
     await node.hub.subscribe(conn, channel);
-    const recovery = await node.deps.channels.recover(target, frame.since, conn.hidden);
+    const recovery = await node.deps.channels.recover(target, frame.since, conn.hidden, node.settings.queueMaxBytes / 2);
     if (conn.isClosed) return;
     const missed = recovery.missed.map((m) => messageFrame(partsOf(m))).join(',');
     const { offset, epoch } = recovery.position;

@@ -7,6 +7,8 @@
 import type { WebSocket } from 'ws';
 
 const NEWLINE = Buffer.from('\n');
+/** Queued bytes at which a queue is written at once instead of at the end of the turn. */
+const FLUSH_AT_BYTES = 16 * 1024;
 
 export interface OutboundLimits {
   /** Queued plus unsent bytes at which the connection is closed as a slow consumer. */
@@ -65,7 +67,10 @@ export class Outbound {
     }
     this.frames.push(frame);
     this.bytes = pending;
-    if (this.frames.length === 1) this.flusher.mark(this);
+    // A burst within one turn (a pipelined batch of publishes) goes to the socket as it grows, so the
+    // bound measures what the peer has not read, not what one turn produced.
+    if (this.bytes >= FLUSH_AT_BYTES) this.flush();
+    else if (this.frames.length === 1) this.flusher.mark(this);
   }
 
   flush(): void {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createClient, type LoClient } from '@lo/client';
+import WebSocket from 'ws';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import type { Clock } from '../../src/util/time.js';
@@ -28,6 +29,11 @@ export const TEST_ENV: Record<string, string> = {
   LO_LOCATION_MAX_SPEED: '1000000000',
 };
 
+/** An SDK client for `url` as tests use it: `ws` as the WebSocket (Node 20 has none) and quick reconnects. */
+export function sdkClient(url: string): LoClient {
+  return createClient({ url, WebSocket, reconnect: { minDelayMs: 20, maxDelayMs: 250 } });
+}
+
 export function tempDir(prefix = 'lo-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
@@ -41,7 +47,7 @@ export async function startServer(env: Record<string, string> = {}, dataDir: str
     url,
     app,
     dataDir,
-    client: () => createClient({ url }),
+    client: () => sdkClient(url),
     async close() {
       await app.close();
       fs.rmSync(dataDir, { recursive: true, force: true });

@@ -34,8 +34,6 @@ export interface Recovery {
 
 /** A member's last location must be this recent to count as "inside the geofence". */
 const GEOFENCE_LOCATION_MAX_AGE_MS = 10 * 60_000;
-/** Replayed bytes per `sub` reply; past this the reply says recovered:false (the queue bound is larger). */
-const RECOVERY_MAX_BYTES = 1024 * 1024;
 
 export class ChannelService implements RealtimeEvents {
   constructor(
@@ -85,9 +83,15 @@ export class ChannelService implements RealtimeEvents {
   /**
    * Where a new subscriber starts and what it missed since `since`. Recovery is refused (recovered:
    * false, nothing replayed) when the epoch differs, the gap reaches past what the namespace keeps, or
-   * it is larger than one reply may carry; the client then refetches history.
+   * it is larger than one reply may carry (`maxBytes` of data, so the reply fits the connection's
+   * send queue); the client then refetches history.
    */
-  async recover(target: ChannelTarget, since: StreamPosition | undefined, hidden: ReadonlySet<string>): Promise<Recovery> {
+  async recover(
+    target: ChannelTarget,
+    since: StreamPosition | undefined,
+    hidden: ReadonlySet<string>,
+    maxBytes: number,
+  ): Promise<Recovery> {
     if (!target.settings.persisted) return { position: { offset: 0, epoch: '' }, recovered: since === undefined, missed: [] };
     const { historySize } = target.settings;
     const window = historySize > 0 ? Math.min(WS_LIMITS.recoveryMax, historySize) : WS_LIMITS.recoveryMax;
@@ -95,7 +99,7 @@ export class ChannelService implements RealtimeEvents {
     const { state, messages } = await this.store.channels.read(target.channel, after, since === undefined ? 0 : window + 1);
     const position = { offset: state.offset, epoch: state.epoch };
     if (since === undefined) return { position, recovered: true, missed: [] };
-    if (!recoverable(since, state, messages, window)) return { position, recovered: false, missed: [] };
+    if (!recoverable(since, state, messages, window, maxBytes)) return { position, recovered: false, missed: [] };
     return { position, recovered: true, missed: messages.filter((m) => !hidden.has(m.authorId)) };
   }
 
@@ -109,9 +113,9 @@ export class ChannelService implements RealtimeEvents {
     userId: string,
     channel: string,
     page: { afterOffset?: number; beforeOffset?: number; limit: number },
-  ): Promise<{ items: ChannelMessageRecord[]; more: boolean }> {
+  ): Promise<{ items: ChannelMessageRecord[]; more: boolean; edge: number | null }> {
     const target = await this.access.check(userId, channel, 'subscribe');
-    if (!target.settings.persisted) return { items: [], more: false };
+    if (!target.settings.persisted) return { items: [], more: false, edge: null };
     const hidden = await this.store.social.blockedEitherWay(userId);
     const rows =
       page.afterOffset !== undefined
@@ -120,7 +124,10 @@ export class ChannelService implements RealtimeEvents {
     const more = rows.length > page.limit;
     const shown = rows.slice(0, page.limit);
     if (page.afterOffset === undefined) shown.reverse();
-    return { items: shown.filter((m) => !hidden.has(m.authorId)), more };
+    // The next page continues from the edge of what was read, not of what is shown: a page whose
+    // messages are all from hidden authors must not end the paging (nor make it read them again).
+    const edge = (page.afterOffset !== undefined ? shown.at(-1) : shown[0])?.offset ?? null;
+    return { items: shown.filter((m) => !hidden.has(m.authorId)), more, edge };
   }
 
   /** Retention: trims every persisted namespace to its history size and age. */
@@ -184,10 +191,17 @@ export class ChannelService implements RealtimeEvents {
   }
 }
 
-function recoverable(since: StreamPosition, state: ChannelState, messages: ChannelMessageRecord[], window: number): boolean {
+function recoverable(
+  since: StreamPosition,
+  state: ChannelState,
+  messages: ChannelMessageRecord[],
+  window: number,
+  maxBytes: number,
+): boolean {
   if (since.epoch !== state.epoch || since.offset > state.offset || since.offset < state.trimmedThrough) return false;
   if (messages.length > window || state.offset - since.offset > window) return false;
-  return messages.reduce((bytes, m) => bytes + m.data.length, 0) <= RECOVERY_MAX_BYTES;
+  // Each replayed frame is its data plus ~250 bytes of envelope.
+  return messages.reduce((bytes, m) => bytes + m.data.length + 250, 0) <= maxBytes;
 }
 
 const encoder = new TextEncoder();
