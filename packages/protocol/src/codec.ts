@@ -42,7 +42,8 @@ const SPECS: Record<ClientFrame['type'], FrameSpec> = {
   auth: { needsId: false, required: { token: str(4096) } },
   sub: { needsId: true, required: { channel }, optional: { since } },
   unsub: { needsId: true, required: { channel } },
-  pub: { needsId: true, required: { channel, data: json(WS_LIMITS.dataMaxBytes) }, optional: { client_msg_id: str(64) } },
+  // The size of `data` depends on the namespace (chat text is measured as text), so the server checks it.
+  pub: { needsId: true, required: { channel, data: json(WS_LIMITS.frameMaxBytes) }, optional: { client_msg_id: str(64) } },
   presence: { needsId: false, required: { channel, state: json(WS_LIMITS.presenceStateMaxBytes) } },
   'presence.get': { needsId: true, required: { channel } },
   typing: { needsId: false, required: { channel } },

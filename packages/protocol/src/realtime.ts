@@ -20,7 +20,7 @@ export const WS_LIMITS = {
   channelMaxLength: 128,
   /** Request ids: a string of at most this many characters, or an integer. */
   requestIdMaxLength: 64,
-  /** Encoded `data` of a publication and encoded presence `state`, in bytes. */
+  /** Encoded `data` of a publication on non-chat channels (`content_too_long` above), and encoded presence `state`, in bytes. */
   dataMaxBytes: 4096,
   presenceStateMaxBytes: 512,
   /** Seconds a new socket has to send its `auth` frame (the default; LO_WS_AUTH_TIMEOUT). */

@@ -2,7 +2,7 @@
  * History paging of chat channels for HTTP: `after_offset` reads forward (oldest first), `before_offset`
  * or nothing reads the newest messages backwards; `next_cursor` continues in the same direction.
  */
-import type { ChannelMessage, HistoryQuery, Page } from '@lo/protocol';
+import { LIMITS, type ChannelMessage, type HistoryQuery, type Page } from '@lo/protocol';
 import type { ChannelService } from '../core/channels/channel-service.js';
 import { channelMessageView } from '../core/channels/message-frame.js';
 import { LoError } from '../errors/lo-error.js';
@@ -13,7 +13,7 @@ export async function historyPage(
   channel: string,
   query: HistoryQuery & { cursor?: string },
 ): Promise<Page<ChannelMessage>> {
-  const limit = query.limit ?? 50;
+  const limit = query.limit ?? LIMITS.pageDefault;
   const { afterOffset, beforeOffset } = position(query);
   const { items, more, edge } = await channels.history(userId, channel, {
     limit,

@@ -61,11 +61,16 @@ async function auth(node: RealtimeNode, conn: Connection, frame: AuthFrame): Pro
   if (conn.user !== null && claims.userId !== conn.user.id) throw new LoError('forbidden', 'A connection stays with one user.');
   if (conn.user === null) {
     const user = await node.deps.store.users.byId(claims.userId);
+    // The socket may have closed while the token was checked: its cleanup has run, so a slot, a hub
+    // entry or a status taken now would never be given back.
+    if (conn.isClosed) return;
     if (user === null) return conn.close('session_ended');
     if (!node.admitUser(conn, claims.userId)) return conn.close('connection_limit');
     conn.authenticated(claims, { id: user.id, username: user.username });
     await node.reload(conn);
+    if (conn.isClosed) return;
     await node.hub.attachUser(conn);
+    if (conn.isClosed) return;
     await node.status.set(conn.user!, conn.id, conn.status);
   } else {
     conn.authenticated(claims, conn.user);

@@ -19,6 +19,18 @@ export interface OutboundLimits {
 export class Flusher {
   private dirty: Outbound[] = [];
   private scheduled = false;
+  /** The last joined message: subscribers of one channel queue the same frames, so they share one join. */
+  private lastParts: Buffer[] = [];
+  private lastJoined: Buffer | null = null;
+
+  /** The frames joined into one message, reusing the previous join when it had the very same frames. */
+  join(frames: Buffer[]): Buffer {
+    const last = this.lastParts;
+    if (this.lastJoined !== null && last.length === frames.length && frames.every((frame, i) => frame === last[i])) return this.lastJoined;
+    this.lastParts = frames;
+    this.lastJoined = joinFrames(frames);
+    return this.lastJoined;
+  }
 
   mark(queue: Outbound): void {
     this.dirty.push(queue);
@@ -33,6 +45,8 @@ export class Flusher {
     this.dirty = [];
     this.scheduled = false;
     for (const queue of queues) queue.flush();
+    this.lastParts = [];
+    this.lastJoined = null;
   };
 }
 
@@ -82,7 +96,7 @@ export class Outbound {
     const frames = this.frames;
     this.frames = [];
     this.bytes = 0;
-    this.socket.send(frames.length === 1 ? frames[0]! : joinFrames(frames), { binary: false });
+    this.socket.send(frames.length === 1 ? frames[0]! : this.flusher.join(frames), { binary: false });
   }
 
   /** Drops what is queued and refuses more (the connection is closing). */

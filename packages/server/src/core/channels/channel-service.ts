@@ -208,7 +208,11 @@ const encoder = new TextEncoder();
 
 /** Chat namespaces (room, dm) take `{text}`; others any JSON value (bounded by the codec). */
 function encodeData(target: ChannelTarget, data: unknown): string {
-  if (target.namespace !== 'room' && target.namespace !== 'dm') return JSON.stringify(data);
+  if (target.namespace !== 'room' && target.namespace !== 'dm') {
+    const json = JSON.stringify(data);
+    if (encoder.encode(json).length > WS_LIMITS.dataMaxBytes) throw new LoError('content_too_long', `data is over ${WS_LIMITS.dataMaxBytes} bytes of JSON.`);
+    return json;
+  }
   const keys = typeof data === 'object' && data !== null && !Array.isArray(data) ? Object.keys(data) : null;
   const text = (data as { text?: unknown } | null)?.text;
   if (keys === null || keys.length !== 1 || typeof text !== 'string' || text.trim() === '') throw new LoError('invalid_data');
