@@ -1,0 +1,103 @@
+/**
+ * The parent's side of the client children (client-pool.ts): starts several, spreads connections over
+ * them, and adds up what they counted.
+ */
+import path from 'node:path';
+import { spawnTs, type Child } from './children.js';
+import type { OpenRequest, OpenResult, PoolStats } from './client-pool.js';
+import { LogHistogram } from './histogram.js';
+import type { RunningServer } from './servers.js';
+
+export interface FleetStats {
+  delivered: number;
+  latencyUs: LogHistogram;
+  firstAt: number;
+  lastAt: number;
+  open: number;
+  lost: number;
+  firstLost?: string;
+}
+
+export interface FleetOptions {
+  processes: number;
+  connections: number;
+  channel: string;
+  localAddresses: string[];
+  concurrency: number;
+  timeoutMs: number;
+}
+
+export class ClientFleet {
+  private constructor(readonly pools: Child[]) {}
+
+  static start(root: string, processes: number): ClientFleet {
+    const file = path.join(root, 'bench/lib/client-pool.ts');
+    return new ClientFleet(Array.from({ length: processes }, (_, i) => spawnTs(`client process ${i + 1}`, file, [])));
+  }
+
+  get pids(): number[] {
+    return this.pools.map((pool) => pool.pid);
+  }
+
+  /** Opens `connections` (authenticated and subscribed) spread evenly over the processes. */
+  async open(server: RunningServer, options: Omit<FleetOptions, 'processes'>): Promise<OpenResult> {
+    const n = this.pools.length;
+    const results = await Promise.all(
+      this.pools.map((pool, i) => {
+        const request: OpenRequest = {
+          endpoint: server.endpoint,
+          tokens: server.tokens,
+          count: Math.floor(options.connections / n) + (i < options.connections % n ? 1 : 0),
+          channel: options.channel,
+          // Each process starts at another address so that small runs use them all too.
+          localAddresses: options.localAddresses.map((_, k, all) => all[(k + i) % all.length] ?? '127.0.0.1'),
+          concurrency: options.concurrency,
+          timeoutMs: options.timeoutMs,
+        };
+        return pool.call<OpenResult>('open', request, options.timeoutMs * Math.max(1, request.count / options.concurrency) + 60_000);
+      }),
+    );
+    const firstError = results.find((r) => r.firstError !== undefined)?.firstError;
+    return {
+      opened: results.reduce((s, r) => s + r.opened, 0),
+      failed: results.reduce((s, r) => s + r.failed, 0),
+      ...(firstError !== undefined && { firstError }),
+      ms: Math.max(...results.map((r) => r.ms)),
+    };
+  }
+
+  async reset(): Promise<void> {
+    await Promise.all(this.pools.map((pool) => pool.call('reset')));
+  }
+
+  async delivered(): Promise<number> {
+    const counts = await Promise.all(this.pools.map((pool) => pool.call<number>('count', {}, 10_000)));
+    return counts.reduce((s, c) => s + c, 0);
+  }
+
+  async stats(): Promise<FleetStats> {
+    const all = await Promise.all(this.pools.map((pool) => pool.call<PoolStats>('stats', {}, 30_000)));
+    const latencyUs = new LogHistogram();
+    for (const s of all) latencyUs.add(s.latencyUs);
+    const firstLost = all.find((s) => s.firstLost !== undefined)?.firstLost;
+    return {
+      delivered: all.reduce((sum, s) => sum + s.delivered, 0),
+      latencyUs,
+      firstAt: Math.min(...all.map((s) => (s.firstAt === 0 ? Infinity : s.firstAt))),
+      lastAt: Math.max(...all.map((s) => s.lastAt)),
+      open: all.reduce((sum, s) => sum + s.open, 0),
+      lost: all.reduce((sum, s) => sum + s.lost, 0),
+      ...(firstLost !== undefined && { firstLost }),
+    };
+  }
+
+  /** Closes every connection and stops the processes. */
+  async close(): Promise<void> {
+    await Promise.all(
+      this.pools.map(async (pool) => {
+        if (pool.running) await pool.call('close', {}, 10_000).catch(() => undefined);
+        await pool.stop(5_000);
+      }),
+    );
+  }
+}
