@@ -17,7 +17,6 @@ import { Outbound, type Flusher } from './outbound.js';
 export interface ConnectionHost {
   readonly flusher: Flusher;
   readonly queueMaxBytes: number;
-  readonly authTimeoutMs: number;
   handle(conn: Connection, frame: ClientFrame): Promise<void>;
   /** Reloads hidden users and friends, and ends subscriptions the new relations no longer allow. */
   reload(conn: Connection): Promise<void>;
@@ -27,57 +26,95 @@ export interface ConnectionHost {
   onError(err: unknown, conn: Connection): void;
 }
 
+/** Shared by every connection that hides nobody / has no friends, instead of two empty sets each. */
+const NOBODY: ReadonlySet<string> = new Set();
+/** Frames of one connection waiting while an earlier one is handled; more are refused (rate_limited). */
+const MAX_PENDING_FRAMES = 256;
+const OWNER = Symbol('lo.connection');
+
+/*
+ * Socket listeners shared by every connection (the connection hangs off its socket), rather than four
+ * closures each: an idle connection's memory is the figure DESIGN section 10 bounds.
+ */
+type OwnedSocket = WebSocket & { [OWNER]: Connection };
+const ownerOf = (socket: WebSocket): Connection => (socket as OwnedSocket)[OWNER];
+function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  ownerOf(this).receive(data, isBinary);
+}
+function onPong(this: WebSocket): void {
+  ownerOf(this).alive = true;
+}
+function onError(this: WebSocket): void {
+  // ws has already sent the close (1009 for an oversized frame, 1002 for a broken one) when it
+  // reports an error; cut off a peer that then does not finish the close handshake.
+  setTimeout(() => this.terminate(), 1000).unref();
+}
+function onClose(this: WebSocket): void {
+  ownerOf(this).cleanup();
+}
+
 export class Connection implements HubClient {
   readonly id = randomBytes(9).toString('base64url');
   readonly out: Outbound;
-  claims: AccessClaims | null = null;
+  readonly openedAt = Date.now();
   user: UserRef | null = null;
-  hidden: Set<string> = new Set();
-  friends: Set<string> = new Set();
+  sessionId: string | null = null;
+  /** When the access token expires (the node closes the socket then, unless a fresh `auth` came). */
+  expiresAt = Infinity;
+  hidden: ReadonlySet<string> = NOBODY;
+  friends: ReadonlySet<string> = NOBODY;
   /** Channels subscribed (or being subscribed) on this connection. */
   readonly subs = new Set<string>();
   /** Channels where this connection has a presence entry, with its state (re-added on heartbeats). */
-  readonly presence = new Map<string, unknown>();
+  presence: Map<string, unknown> | null = null;
   status: 'online' | 'idle' = 'online';
   /** Cleared by each heartbeat, set by each pong: a connection still clear at the next beat is dead. */
   alive = true;
   isClosed = false;
-  private chain: Promise<void> = Promise.resolve();
-  private authTimer: NodeJS.Timeout | null;
-  private expiryTimer: NodeJS.Timeout | null = null;
+  private pending: ClientFrame[] | null = null;
+  private handling = false;
 
   constructor(
     readonly socket: WebSocket,
     readonly ip: string,
     private readonly host: ConnectionHost,
   ) {
-    this.out = new Outbound(socket, host.flusher, { maxBytes: host.queueMaxBytes }, () => this.close('slow_consumer'));
-    this.authTimer = setTimeout(() => this.close('auth_timeout'), host.authTimeoutMs);
-    socket.on('message', (data, isBinary) => this.receive(data, isBinary));
-    socket.on('pong', () => (this.alive = true));
-    // ws has already sent the close (1009 for an oversized frame, 1002 for a broken one) when it
-    // reports an error; cut off a peer that then does not finish the close handshake.
-    socket.on('error', () => setTimeout(() => socket.terminate(), 1000).unref());
-    socket.on('close', () => this.cleanup());
+    this.out = new Outbound(socket, host.flusher, host.queueMaxBytes, this);
+    (socket as OwnedSocket)[OWNER] = this;
+    socket.on('message', onMessage);
+    socket.on('pong', onPong);
+    socket.on('error', onError);
+    socket.on('close', onClose);
   }
 
   get userId(): string {
     return this.user?.id ?? '';
   }
 
-  /** Marks the connection authenticated and arms the close at token expiry. */
+  /** Marks the connection authenticated (again, with a fresh token) until `claims.expiresAt`. */
   authenticated(claims: AccessClaims, user: UserRef): void {
-    if (this.authTimer !== null) clearTimeout(this.authTimer);
-    this.authTimer = null;
-    this.claims = claims;
+    this.sessionId = claims.sessionId;
     this.user = user;
-    if (this.expiryTimer !== null) clearTimeout(this.expiryTimer);
-    if (claims.expiresAt !== undefined) {
-      // A token that lapses on an open socket ends it with a reconnect code; the client refreshes
-      // the token (or re-authenticates on this socket before then with a fresh `auth` frame).
-      const ms = Math.max(0, claims.expiresAt - Date.now());
-      this.expiryTimer = setTimeout(() => this.close('token_expired'), Math.min(ms, 2 ** 31 - 1));
-    }
+    this.expiresAt = claims.expiresAt ?? Infinity;
+  }
+
+  /** Replaces who this connection hides and whose status it sees. */
+  relations(hidden: Set<string>, friends: Set<string>): void {
+    this.hidden = hidden.size === 0 ? NOBODY : hidden;
+    this.friends = friends.size === 0 ? NOBODY : friends;
+  }
+
+  setPresence(channel: string, state: unknown): void {
+    (this.presence ??= new Map()).set(channel, state);
+  }
+
+  dropPresence(channel: string): boolean {
+    return this.presence?.delete(channel) ?? false;
+  }
+
+  /** The outbound queue overflowed: the peer does not read fast enough. */
+  overflowed(): void {
+    this.close('slow_consumer');
   }
 
   reply(re: RequestId | undefined, resultJson = '{}'): void {
@@ -93,7 +130,7 @@ export class Connection implements HubClient {
 
   control(event: ControlEvent): void {
     if (event.kind === 'disconnect') {
-      if (event.sessionId === undefined || event.sessionId === this.claims?.sessionId) this.close(event.reason);
+      if (event.sessionId === undefined || event.sessionId === this.sessionId) this.close(event.reason);
       return;
     }
     const work = event.kind === 'revoked' ? this.host.revoke(this, event.channel, 'channel_forbidden') : this.host.reload(this);
@@ -112,7 +149,7 @@ export class Connection implements HubClient {
     this.cleanup();
   }
 
-  private receive(data: RawData, isBinary: boolean): void {
+  receive(data: RawData, isBinary: boolean): void {
     if (this.isClosed) return;
     if (isBinary) return this.close('protocol_error');
     // binaryType is the default "nodebuffer": a message is one Buffer.
@@ -125,7 +162,23 @@ export class Connection implements HubClient {
     if (this.user === null && frame.type !== 'auth' && frame.type !== 'ping') {
       return this.fail(frame.id, { code: 'not_authenticated', message: ERRORS.not_authenticated.title });
     }
-    this.chain = this.chain.then(() => this.dispatch(frame));
+    if (!this.handling) {
+      void this.run(frame);
+    } else if ((this.pending ??= []).length < MAX_PENDING_FRAMES) {
+      this.pending.push(frame);
+    } else {
+      this.fail(frame.id, { code: 'rate_limited', message: 'Too many frames waiting on this connection.' });
+    }
+  }
+
+  /** Handles frames one at a time, in arrival order (a client's publishes are stored in its order). */
+  private async run(first: ClientFrame): Promise<void> {
+    this.handling = true;
+    for (let frame: ClientFrame | undefined = first; frame !== undefined; frame = this.pending?.shift()) {
+      await this.dispatch(frame);
+    }
+    this.pending = null;
+    this.handling = false;
   }
 
   private async dispatch(frame: ClientFrame): Promise<void> {
@@ -139,10 +192,7 @@ export class Connection implements HubClient {
     }
   }
 
-  private cleanup(): void {
-    if (this.authTimer !== null) clearTimeout(this.authTimer);
-    if (this.expiryTimer !== null) clearTimeout(this.expiryTimer);
-    this.authTimer = this.expiryTimer = null;
+  cleanup(): void {
     if (this.isClosed) return;
     this.isClosed = true;
     this.out.close();

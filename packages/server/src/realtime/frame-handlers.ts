@@ -175,7 +175,7 @@ async function subscribed(node: RealtimeNode, conn: Connection, channel: string)
 async function join(node: RealtimeNode, conn: Connection, target: ChannelTarget, state: unknown): Promise<void> {
   const user = conn.user!;
   const joined = await node.deps.presence.add(target.channel, conn.id, { user, state });
-  conn.presence.set(target.channel, state);
+  conn.setPresence(target.channel, state);
   const type = joined ? 'presence.join' : 'presence.state';
   const event = JSON.stringify({ type, channel: target.channel, client: conn.id, user, ...(state !== null && { state }) });
   await node.deps.broker.publish(target.channel, { frame: event, from: user.id, sheddable: true });

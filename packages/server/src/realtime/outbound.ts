@@ -10,9 +10,9 @@ const NEWLINE = Buffer.from('\n');
 /** Queued bytes at which a queue is written at once instead of at the end of the turn. */
 const FLUSH_AT_BYTES = 16 * 1024;
 
-export interface OutboundLimits {
-  /** Queued plus unsent bytes at which the connection is closed as a slow consumer. */
-  maxBytes: number;
+/** Who is told when the queue overflows (the connection, which closes itself as a slow consumer). */
+export interface OutboundOwner {
+  overflowed(): void;
 }
 
 /** Flushes every queue that got frames this turn, once, after the turn (setImmediate). */
@@ -51,7 +51,7 @@ export class Flusher {
 }
 
 export class Outbound {
-  private frames: Buffer[] = [];
+  private frames: Buffer[] | null = null;
   private bytes = 0;
   private closed = false;
   /** Sheddable frames dropped because the queue was filling up. */
@@ -60,8 +60,9 @@ export class Outbound {
   constructor(
     private readonly socket: WebSocket,
     private readonly flusher: Flusher,
-    private readonly limits: OutboundLimits,
-    private readonly onOverflow: () => void,
+    /** Queued plus unsent bytes at which the connection is closed as a slow consumer. */
+    private readonly maxBytes: number,
+    private readonly owner: OutboundOwner,
   ) {}
 
   /**
@@ -71,15 +72,15 @@ export class Outbound {
   push(frame: Buffer, sheddable = false): void {
     if (this.closed) return;
     const pending = this.bytes + frame.length;
-    if (sheddable && pending > this.limits.maxBytes / 2) {
+    if (sheddable && pending > this.maxBytes / 2) {
       this.shed++;
       return;
     }
-    if (pending > this.limits.maxBytes) {
+    if (pending > this.maxBytes) {
       this.overflow();
       return;
     }
-    this.frames.push(frame);
+    (this.frames ??= []).push(frame);
     this.bytes = pending;
     // A burst within one turn (a pipelined batch of publishes) goes to the socket as it grows, so the
     // bound measures what the peer has not read, not what one turn produced.
@@ -88,13 +89,13 @@ export class Outbound {
   }
 
   flush(): void {
-    if (this.closed || this.frames.length === 0) return;
-    if (this.socket.bufferedAmount + this.bytes > this.limits.maxBytes) {
+    if (this.closed || this.frames === null) return;
+    if (this.socket.bufferedAmount + this.bytes > this.maxBytes) {
       this.overflow();
       return;
     }
     const frames = this.frames;
-    this.frames = [];
+    this.frames = null;
     this.bytes = 0;
     this.socket.send(frames.length === 1 ? frames[0]! : this.flusher.join(frames), { binary: false });
   }
@@ -102,13 +103,13 @@ export class Outbound {
   /** Drops what is queued and refuses more (the connection is closing). */
   close(): void {
     this.closed = true;
-    this.frames = [];
+    this.frames = null;
     this.bytes = 0;
   }
 
   private overflow(): void {
     this.close();
-    this.onOverflow();
+    this.owner.overflowed();
   }
 }
 

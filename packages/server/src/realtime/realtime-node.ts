@@ -45,6 +45,9 @@ export function realtimeSettings(config: Config): RealtimeSettings {
   };
 }
 
+/** How often auth timeouts and token expiries are checked: they take effect within this much. */
+const DEADLINE_CHECK_MS = 250;
+
 /** How long a publication that skipped ahead waits for the missing ones before they are read from the store. */
 const GAP_WAIT_MS = 100;
 
@@ -66,6 +69,7 @@ export class RealtimeNode implements ConnectionHost {
   private readonly perIp = new Map<string, number>();
   private readonly perUser = new Map<string, number>();
   private heartbeat: NodeJS.Timeout | null = null;
+  private deadlines: NodeJS.Timeout | null = null;
   /** Closes by reason, for the metrics. */
   readonly closeReasons = new Map<string, number>();
 
@@ -87,10 +91,6 @@ export class RealtimeNode implements ConnectionHost {
     return this.settings.queueMaxBytes;
   }
 
-  get authTimeoutMs(): number {
-    return this.settings.authTimeoutMs;
-  }
-
   get connectionCount(): number {
     return this.connections.size;
   }
@@ -99,6 +99,8 @@ export class RealtimeNode implements ConnectionHost {
     await this.deps.broker.start(this.hub.handle);
     this.heartbeat = setInterval(() => this.beat(), this.settings.pingIntervalMs);
     this.heartbeat.unref();
+    this.deadlines = setInterval(() => this.enforceDeadlines(), DEADLINE_CHECK_MS);
+    this.deadlines.unref();
   }
 
   /** Whether a new socket from `ip` is within the per-address cap (checked before the upgrade). */
@@ -131,8 +133,7 @@ export class RealtimeNode implements ConnectionHost {
       this.deps.store.social.friendIds(conn.userId),
     ]);
     const changed = conn.hidden.size !== hidden.size || [...hidden].some((id) => !conn.hidden.has(id));
-    conn.hidden = hidden;
-    conn.friends = friends;
+    conn.relations(hidden, friends);
     if (!changed) return;
     // A new block ends DMs between the two at once (other channels just stop showing their messages).
     for (const channel of [...conn.subs]) {
@@ -163,7 +164,7 @@ export class RealtimeNode implements ConnectionHost {
   }
 
   async leave(conn: Connection, channel: string): Promise<void> {
-    if (!conn.presence.delete(channel)) return;
+    if (!conn.dropPresence(channel)) return;
     if (!(await this.deps.presence.remove(channel, conn.id)) || conn.user === null) return;
     const frame = JSON.stringify({ type: 'presence.leave', channel, client: conn.id, user: conn.user });
     await this.deps.broker.publish(channel, { frame, from: conn.user.id, sheddable: true });
@@ -177,7 +178,7 @@ export class RealtimeNode implements ConnectionHost {
     decrement(this.perUser, conn.user.id);
     this.hub.detachUser(conn);
     const user = conn.user;
-    const work = [...conn.presence.keys()].map((channel) => this.leave(conn, channel));
+    const work = [...(conn.presence?.keys() ?? [])].map((channel) => this.leave(conn, channel));
     work.push(this.status.remove(user, conn.id));
     Promise.all(work).catch((err: unknown) => this.onError(err, conn));
   }
@@ -189,9 +190,26 @@ export class RealtimeNode implements ConnectionHost {
   /** Graceful stop: every socket is closed with the reconnect code `server_shutdown`. */
   async close(): Promise<void> {
     if (this.heartbeat !== null) clearInterval(this.heartbeat);
+    if (this.deadlines !== null) clearInterval(this.deadlines);
     for (const conn of [...this.connections]) conn.close('server_shutdown');
     await this.deps.broker.close();
     await this.deps.presence.close();
+  }
+
+  /**
+   * Closes sockets that did not authenticate in time, and sockets whose token expired without a fresh
+   * `auth` frame (with a reconnect code: the client refreshes its token and comes back). One sweep for
+   * all connections instead of two timers each.
+   */
+  private enforceDeadlines(): void {
+    const now = Date.now();
+    for (const conn of this.connections) {
+      if (conn.user === null) {
+        if (now - conn.openedAt >= this.settings.authTimeoutMs) conn.close('auth_timeout');
+      } else if (conn.expiresAt <= now) {
+        conn.close('token_expired');
+      }
+    }
   }
 
   /** Pings every socket; one that has not answered the previous ping is dead. Live presence is refreshed. */
@@ -205,7 +223,7 @@ export class RealtimeNode implements ConnectionHost {
       conn.socket.ping();
       if (conn.user === null) continue;
       const user = conn.user;
-      const touches: Array<Promise<unknown>> = [...conn.presence].map(([channel, state]) =>
+      const touches: Array<Promise<unknown>> = [...(conn.presence ?? [])].map(([channel, state]) =>
         this.deps.presence.add(channel, conn.id, { user, state }),
       );
       touches.push(this.status.set(user, conn.id, conn.status));
