@@ -57,7 +57,8 @@ export function machineLines(m: Machine, software: string): string[] {
  */
 export function codeVersion(root: string, dirs: string[]): string {
   try {
-    const git = (...args: string[]): string => execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
+    // trimEnd, not trim: porcelain lines start with a status column that may be a space.
+    const git = (...args: string[]): string => execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trimEnd();
     const head = git('rev-parse', '--short', 'HEAD');
     const changed = git('status', '--porcelain', '--', ...dirs)
       .split('\n')

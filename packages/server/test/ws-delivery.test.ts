@@ -112,6 +112,27 @@ describe('fan-out', () => {
   });
 });
 
+describe('write delay', () => {
+  test('LO_WS_WRITE_DELAY holds frames so that a burst reaches a socket in one WebSocket message', async () => {
+    const s = await server({ LO_WS_WRITE_DELAY: '200' });
+    const [a, b] = await Promise.all([signup(s), signup(s)]);
+    const room = await roomWith(s, a, [b]);
+    const watcher = await WsTestClient.connect(s.url, b.auth.access_token);
+    cleanup.push(() => watcher.close());
+    await watcher.ok({ type: 'sub', channel: room.channel });
+    let socketMessages = 0;
+    watcher.socket.on('message', () => socketMessages++);
+    // One HTTP post after the other: without a delay, each would be written on its own.
+    for (let n = 1; n <= 5; n++) await call(s, 'POST', `/rooms/${room.id}/messages`, a.auth.access_token, { text: `n${n}` });
+    await until(() => watcher.messages(room.channel).length === 5, 5000, 'five messages');
+    assert.deepEqual(
+      watcher.messages(room.channel).map((m) => m.offset),
+      [1, 2, 3, 4, 5],
+    );
+    assert.ok(socketMessages <= 2, `five frames came in ${socketMessages} WebSocket messages`);
+  });
+});
+
 describe('backpressure', () => {
   test('a subscriber that stops reading is closed as a slow consumer (4002); the others get everything', async () => {
     const s = await server({ LO_WS_QUEUE_MAX_BYTES: '65536' });

@@ -34,6 +34,7 @@ export interface Config {
   wsQueueMaxBytes: number;
   wsPingIntervalS: number;
   wsAuthTimeoutS: number;
+  wsWriteDelayMs: number;
   namespaces: NamespaceTable;
 }
 
@@ -130,6 +131,11 @@ export const VARIABLES: Variable[] = [
   },
   { env: 'LO_WS_AUTH_TIMEOUT', default: '10', doc: 'Seconds a new WebSocket has to send its `auth` frame (then it is closed with 4500).' },
   {
+    env: 'LO_WS_WRITE_DELAY',
+    default: '0',
+    doc: 'Milliseconds to hold frames before writing them, so more of them share one write per socket. 0 writes at the end of each event-loop turn (lowest latency); a few milliseconds cut CPU per delivery on busy channels at that much added latency (bench/results.md).',
+  },
+  {
     env: 'LO_NAMESPACES',
     default: '',
     doc: 'JSON overrides of channel namespace settings (docs/PROTOCOL.md), e.g. `{"room":{"historySize":5000,"maxSubscribers":500}}`.',
@@ -201,6 +207,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     wsQueueMaxBytes: int('LO_WS_QUEUE_MAX_BYTES', 65_536, 1024 * 1024 * 1024),
     wsPingIntervalS: int('LO_WS_PING_INTERVAL', 1, 3600),
     wsAuthTimeoutS: int('LO_WS_AUTH_TIMEOUT', 1, 60),
+    wsWriteDelayMs: int('LO_WS_WRITE_DELAY', 0, 1000),
     namespaces: namespacesFrom(raw('LO_NAMESPACES'), problems),
   };
   if (config.brokerUrl !== 'memory') problems.push(`LO_BROKER_URL=${config.brokerUrl}: only "memory" is available in this version`);

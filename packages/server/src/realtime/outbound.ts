@@ -15,7 +15,10 @@ export interface OutboundOwner {
   overflowed(): void;
 }
 
-/** Flushes every queue that got frames this turn, once, after the turn (setImmediate). */
+/**
+ * Flushes every queue that got frames, once: after the current turn (setImmediate), or after
+ * `delayMs` when set, so that frames arriving meanwhile share the write (Centrifugo's write delay).
+ */
 export class Flusher {
   private dirty: Outbound[] = [];
   private scheduled = false;
@@ -32,11 +35,14 @@ export class Flusher {
     return this.lastJoined;
   }
 
+  constructor(private readonly delayMs = 0) {}
+
   mark(queue: Outbound): void {
     this.dirty.push(queue);
     if (!this.scheduled) {
       this.scheduled = true;
-      setImmediate(this.flushAll);
+      if (this.delayMs > 0) setTimeout(this.flushAll, this.delayMs);
+      else setImmediate(this.flushAll);
     }
   }
 

@@ -29,6 +29,8 @@ export interface RealtimeSettings {
   authTimeoutMs: number;
   /** How long the hub waits for a missing offset before reading it from the store. */
   gapWaitMs: number;
+  /** Hold frames this long before writing (0: end of the event-loop turn). */
+  writeDelayMs: number;
   rateLimits: RateRules;
 }
 
@@ -41,6 +43,7 @@ export function realtimeSettings(config: Config): RealtimeSettings {
     pingIntervalMs: config.wsPingIntervalS * 1000,
     authTimeoutMs: config.wsAuthTimeoutS * 1000,
     gapWaitMs: GAP_WAIT_MS,
+    writeDelayMs: config.wsWriteDelayMs,
     rateLimits: config.rateLimits,
   };
 }
@@ -64,7 +67,7 @@ export interface RealtimeDeps {
 export class RealtimeNode implements ConnectionHost {
   readonly hub: Hub;
   readonly status: StatusTracker;
-  readonly flusher = new Flusher();
+  readonly flusher: Flusher;
   private readonly connections = new Set<Connection>();
   private readonly perIp = new Map<string, number>();
   private readonly perUser = new Map<string, number>();
@@ -83,6 +86,7 @@ export class RealtimeNode implements ConnectionHost {
         frame: messageFrame(partsOf(m)),
         from: m.authorId,
       }));
+    this.flusher = new Flusher(settings.writeDelayMs);
     this.hub = new Hub(deps.broker, fill, settings.gapWaitMs, (err) => deps.log.error({ err }, 'hub'));
     this.status = new StatusTracker(deps.presence, deps.broker, deps.store);
   }

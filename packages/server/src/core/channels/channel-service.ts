@@ -210,7 +210,8 @@ const encoder = new TextEncoder();
 function encodeData(target: ChannelTarget, data: unknown): string {
   if (target.namespace !== 'room' && target.namespace !== 'dm') {
     const json = JSON.stringify(data);
-    if (encoder.encode(json).length > WS_LIMITS.dataMaxBytes) throw new LoError('content_too_long', `data is over ${WS_LIMITS.dataMaxBytes} bytes of JSON.`);
+    if (encoder.encode(json).length > WS_LIMITS.dataMaxBytes)
+      throw new LoError('content_too_long', `data is over ${WS_LIMITS.dataMaxBytes} bytes of JSON.`);
     return json;
   }
   const keys = typeof data === 'object' && data !== null && !Array.isArray(data) ? Object.keys(data) : null;
