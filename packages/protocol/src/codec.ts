@@ -19,8 +19,11 @@ const str =
 const channel: Check = (v) => (isChannelName(v) ? null : 'a channel name like room:<id> (at most 128 characters)');
 const json =
   (maxBytes: number): Check =>
-  (v) =>
-    v === undefined ? 'a JSON value' : jsonBytes(v) <= maxBytes ? null : `JSON of at most ${maxBytes} bytes`;
+  (v) => {
+    if (v === undefined) return 'a JSON value';
+    if (nestedDeeperThan(v, JSON_MAX_DEPTH)) return `JSON nested at most ${JSON_MAX_DEPTH} levels deep`;
+    return jsonBytes(v) <= maxBytes ? null : `JSON of at most ${maxBytes} bytes`;
+  };
 const since: Check = (v) => {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'an object {offset, epoch}';
   const keys = Object.keys(v);
@@ -54,6 +57,21 @@ const SPECS: Record<ClientFrame['type'], FrameSpec> = {
 
 function isRequestId(v: unknown): v is RequestId {
   return (typeof v === 'string' && v.length > 0 && v.length <= WS_LIMITS.requestIdMaxLength) || Number.isSafeInteger(v);
+}
+
+/**
+ * Deepest nesting of arrays and objects in `data` and `state`. A 16 KiB frame can nest thousands of
+ * levels, which JSON.parse accepts but JSON.stringify (measuring it here, storing it later) cannot
+ * handle without overflowing the stack.
+ */
+const JSON_MAX_DEPTH = 64;
+
+/** Whether `value` has arrays or objects nested more than `max` levels; never recurses deeper than that. */
+function nestedDeeperThan(value: unknown, max: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (max === 0) return true;
+  for (const child of Array.isArray(value) ? value : Object.values(value)) if (nestedDeeperThan(child, max - 1)) return true;
+  return false;
 }
 
 const encoder = new TextEncoder();

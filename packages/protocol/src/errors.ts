@@ -31,7 +31,11 @@ export const ERRORS = {
     'Invalid cursor',
     'The `cursor` was not produced by this query (other position, radius or sort). Start again without a cursor.',
   ),
-  content_too_long: spec(400, 'Content too long', 'Message content or chat text is over 4096 bytes of UTF-8, or the JSON `data` of a publication is over 4096 bytes.'),
+  content_too_long: spec(
+    400,
+    'Content too long',
+    'Message content or chat text is over 4096 bytes of UTF-8, or the JSON `data` of a publication is over 4096 bytes.',
+  ),
   password_too_weak: spec(
     400,
     'Password not allowed',

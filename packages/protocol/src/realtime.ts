@@ -243,7 +243,8 @@ export function shouldReconnect(code: number): boolean {
 export const NAMESPACES = ['room', 'dm', 'user', 'public'] as const;
 export type Namespace = (typeof NAMESPACES)[number];
 
-const CHANNEL_RE = /^(room|dm|user|public):[\x21-\x7e]{1,120}$/;
+// The whole name is bounded by WS_LIMITS.channelMaxLength below.
+const CHANNEL_RE = /^(room|dm|user|public):[\x21-\x7e]+$/;
 
 /** Whether `name` is a syntactically valid channel name (the namespace's rules are checked by the server). */
 export function isChannelName(name: unknown): name is string {

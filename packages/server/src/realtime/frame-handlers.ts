@@ -84,6 +84,8 @@ async function sub(node: RealtimeNode, conn: Connection, frame: SubFrame): Promi
   if (conn.subs.has(channel)) throw new LoError('already_subscribed');
   if (conn.subs.size >= node.settings.maxSubscriptions) throw new LoError('too_many_subscriptions');
   const target = await node.deps.channels.access.check(conn.userId, channel, 'subscribe');
+  // The socket may have closed during the check (it was cleaned up): registering it now would leak.
+  if (conn.isClosed) return;
   const max = target.settings.maxSubscribers;
   if (max > 0 && node.hub.subscriberCount(channel) >= max) throw new LoError('channel_full');
   conn.subs.add(channel);
