@@ -150,6 +150,16 @@ export class Connection implements HubClient {
   }
 
   receive(data: RawData, isBinary: boolean): void {
+    try {
+      this.take(data, isBinary);
+    } catch (err) {
+      // Nothing a peer sends may throw out of a socket listener (that would end the process).
+      this.host.onError(err, this);
+      this.close('protocol_error');
+    }
+  }
+
+  private take(data: RawData, isBinary: boolean): void {
     if (this.isClosed) return;
     if (isBinary) return this.close('protocol_error');
     // binaryType is the default "nodebuffer": a message is one Buffer.
