@@ -52,7 +52,7 @@ export async function createApp(config: Config, clock: Clock = systemClock): Pro
   const metrics = new Metrics();
   const health = new HealthState(VERSION, { database: () => store.ping(), broker: () => broker.ping() });
   const tokens = jwtCodec(loadJwtSecret(config.jwtSecret, config.dataDir));
-  const channels = new ChannelService(store, broker, new ChannelAccess(store, config.namespaces), clock);
+  const channels = new ChannelService(store, broker, new ChannelAccess(store, config.namespaces), clock, limiter);
   const auth = new AuthService({
     store,
     hasher: argon2Hasher,

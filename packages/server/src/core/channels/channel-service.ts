@@ -11,9 +11,12 @@ import type { Broker } from '../broker.js';
 import type { ChannelMessageRecord, ChannelState } from '../channel-repos.js';
 import { haversineM } from '../geo/haversine.js';
 import type { RealtimeEvents } from '../realtime-events.js';
+import { rateLimited } from '../rate-limit-error.js';
+import type { RateLimiter } from '../rate-rules.js';
 import type { Store } from '../store.js';
 import type { ChannelAccess, ChannelTarget } from './channel-access.js';
 import { findMentions } from './mentions.js';
+import { parseLimit } from './namespaces.js';
 import { messageFrame, partsOf } from './message-frame.js';
 
 export interface Published {
@@ -41,12 +44,14 @@ export class ChannelService implements RealtimeEvents {
     private readonly broker: Broker,
     readonly access: ChannelAccess,
     private readonly clock: Clock,
+    private readonly limiter: RateLimiter,
   ) {}
 
   /** Publishes `data` as `author`; resolves once the message is durable (persisted namespaces). */
   async publish(author: UserRef, channel: string, data: unknown, clientMsgId?: string): Promise<Published> {
     const target = await this.access.check(author.id, channel, 'publish');
     const text = encodeData(target, data);
+    await this.chargeNamespace(author.id, target);
     if (target.room?.geofence) await this.checkGeofence(author.id, target);
     const now = this.clock.now();
     if (!target.settings.persisted) {
@@ -163,6 +168,14 @@ export class ChannelService implements RealtimeEvents {
       clientMsgId: null,
     });
     await this.broker.publish(message.channel, { frame: messageFrame(partsOf(message)), offset: message.offset, from: from.id });
+  }
+
+  /** The namespace's own publish limit (LO_NAMESPACES `publishLimit`), for HTTP and WebSocket alike. */
+  private async chargeNamespace(userId: string, target: ChannelTarget): Promise<void> {
+    const rule = target.settings.publishLimit === '' ? null : parseLimit(target.settings.publishLimit, `publish:${target.namespace}`);
+    if (rule === null) return;
+    const decision = await this.limiter.consume(`ns:${target.namespace}:${userId}`, rule);
+    if (!decision.allowed) throw rateLimited(rule, decision);
   }
 
   private async checkGeofence(userId: string, target: ChannelTarget): Promise<void> {

@@ -4,6 +4,7 @@
  * them with LO_NAMESPACES (JSON, e.g. `{"room":{"historySize":5000}}`).
  */
 import { NAMESPACES, type Namespace } from '@lo/protocol';
+import type { RateRule } from '../rate-rules.js';
 
 export interface NamespaceSettings {
   /** Messages are stored with an offset (recoverable, in history) or only passed on (at-most-once). */
@@ -25,6 +26,11 @@ export interface NamespaceSettings {
   publish: 'anyone' | 'members' | 'nobody';
   /** Subscribers of one channel on one node. 0: no limit. */
   maxSubscribers: number;
+  /**
+   * Publishes per user in this namespace, on top of the global `publish` rule, as "points/seconds"
+   * (e.g. "5/10"); empty: only the global rule.
+   */
+  publishLimit: string;
 }
 
 export type NamespaceTable = Record<Namespace, NamespaceSettings>;
@@ -39,6 +45,7 @@ export const DEFAULT_NAMESPACES: NamespaceTable = {
     subscribe: 'members',
     publish: 'members',
     maxSubscribers: 10_000,
+    publishLimit: '',
   },
   dm: {
     persisted: true,
@@ -49,6 +56,7 @@ export const DEFAULT_NAMESPACES: NamespaceTable = {
     subscribe: 'members',
     publish: 'members',
     maxSubscribers: 100,
+    publishLimit: '',
   },
   user: {
     persisted: true,
@@ -59,6 +67,7 @@ export const DEFAULT_NAMESPACES: NamespaceTable = {
     subscribe: 'members',
     publish: 'nobody',
     maxSubscribers: 100,
+    publishLimit: '',
   },
   public: {
     persisted: false,
@@ -69,6 +78,7 @@ export const DEFAULT_NAMESPACES: NamespaceTable = {
     subscribe: 'anyone',
     publish: 'anyone',
     maxSubscribers: 0,
+    publishLimit: '',
   },
 };
 
@@ -81,7 +91,15 @@ const CHECKS: { [K in keyof NamespaceSettings]: (v: unknown) => boolean } = {
   subscribe: (v) => v === 'anyone' || v === 'members',
   publish: (v) => v === 'anyone' || v === 'members' || v === 'nobody',
   maxSubscribers: (v) => Number.isSafeInteger(v) && (v as number) >= 0,
+  publishLimit: (v) => v === '' || (typeof v === 'string' && parseLimit(v) !== null),
 };
+
+/** "points/seconds" as a rate rule called `name`, or null when malformed. */
+export function parseLimit(text: string, name = 'namespace'): RateRule | null {
+  const match = /^(\d{1,9})\/(\d{1,9})$/.exec(text);
+  if (match === null || Number(match[1]) < 1 || Number(match[2]) < 1) return null;
+  return { name, points: Number(match[1]), durationS: Number(match[2]) };
+}
 
 /** What housekeeping trims: each namespace's channels (`<ns>:` prefix) to its history size and age. */
 export function retentionOf(table: NamespaceTable): Array<{ prefix: string; keep: number; ttlS: number }> {
