@@ -96,7 +96,7 @@ async function sub(node: RealtimeNode, conn: Connection, frame: SubFrame): Promi
     const missed = recovery.missed.map((m) => messageFrame(partsOf(m))).join(',');
     const { offset, epoch } = recovery.position;
     conn.reply(frame.id, `{"offset":${offset},"epoch":${JSON.stringify(epoch)},"recovered":${recovery.recovered},"missed":[${missed}]}`);
-    node.hub.activate(conn, channel, offset, recovery.missed.at(-1)?.offset ?? 0);
+    await node.hub.activate(conn, channel, offset, recovery.missed.at(-1)?.offset ?? 0);
   } catch (err) {
     conn.subs.delete(channel);
     node.hub.unsubscribe(conn, channel);

@@ -92,17 +92,40 @@ export class Hub {
    * Ends holding: `position` is the channel offset the subscriber's read saw and `replayed` the last
    * offset it was sent. Held publications after that go out now, in order; live delivery follows.
    */
-  activate(client: HubClient, channel: string, position: number, replayed: number): void {
+  async activate(client: HubClient, channel: string, position: number, replayed: number): Promise<void> {
     const entry = this.channels.get(channel);
     const sub = entry?.subscribers.get(client.id);
     if (entry === undefined || sub === undefined || sub.held === null) return;
     sub.offset = Math.max(position, replayed);
-    const held = sub.held;
+    if (entry.offset !== null && entry.offset > sub.offset) await this.catchUp(channel, entry, sub);
+    const held = sub.held ?? [];
     sub.held = null;
     for (const item of held) this.write(sub, item.frame, item.offset, item.sheddable);
     if (entry.offset === null) {
       entry.offset = position;
       this.drain(channel, entry);
+    }
+  }
+
+  /**
+   * Two subscribers of a channel new to this node can read the store in either order: if the other
+   * one's (later) position became the channel's, what lies between this one's and it was dropped as
+   * already delivered. Read it back and merge it into what is held, in offset order.
+   */
+  private async catchUp(channel: string, entry: ChannelEntry, sub: Subscriber): Promise<void> {
+    const have = new Set(sub.held?.map((item) => item.offset));
+    try {
+      const rows = await this.fill(channel, sub.offset, Math.min(entry.offset! - sub.offset, MAX_FILL));
+      const missing = rows.filter((row) => !have.has(row.offset) && !(row.from !== undefined && sub.client.hidden.has(row.from)));
+      const held = [
+        ...missing.map((row) => ({ frame: Buffer.from(row.frame), offset: row.offset, sheddable: false })),
+        ...(sub.held ?? []),
+      ];
+      // Messages in offset order; ephemeral events (presence, typing) after them.
+      const ordered = held.filter((item) => item.offset !== undefined).sort((a, b) => a.offset! - b.offset!);
+      sub.held = [...ordered, ...held.filter((item) => item.offset === undefined)];
+    } catch (err) {
+      this.onError(err);
     }
   }
 
