@@ -14,8 +14,13 @@ import { buildHttp } from './http/http-server.js';
 import type { Http } from './http/http-deps.js';
 import { HealthState } from './ops/health.js';
 import { Metrics } from './ops/metrics.js';
+import type { Broker } from './core/broker.js';
+import type { PresenceTracker } from './core/presence.js';
+import type { RateLimiter } from './core/rate-rules.js';
 import { MemoryPresence } from './presence/memory-presence.js';
+import { RedisPresence } from './presence/redis-presence.js';
 import { MemoryRateLimiter } from './ratelimit/memory-rate-limiter.js';
+import { RedisRateLimiter } from './ratelimit/redis-rate-limiter.js';
 import { attachGateway } from './realtime/gateway.js';
 import { realtimeSettings, RealtimeNode } from './realtime/realtime-node.js';
 import { registerRealtimeMetrics } from './realtime/realtime-metrics.js';
@@ -42,13 +47,28 @@ export interface App {
 
 const HOUSEKEEPING_MS = 60_000;
 
+/** What nodes share: fan-out, presence and rate limits (in this process, or in Redis for every node). */
+export interface Shared {
+  broker: Broker;
+  presence: PresenceTracker;
+  limiter: RateLimiter;
+}
+
+function openShared(config: Config): Shared {
+  const presenceTtlMs = config.wsPingIntervalS * 2500;
+  const redis = /^rediss?:\/\//.test(config.brokerUrl) ? config.brokerUrl : null;
+  return {
+    broker: openBroker(config),
+    presence: redis === null ? new MemoryPresence(presenceTtlMs) : new RedisPresence(redis, presenceTtlMs),
+    limiter: redis === null ? new MemoryRateLimiter() : new RedisRateLimiter(redis),
+  };
+}
+
 /** The composition root: config → store → broker → presence → limiter → services → realtime node → HTTP → gateway. */
-export async function createApp(config: Config, clock: Clock = systemClock): Promise<App> {
+export async function createApp(config: Config, clock: Clock = systemClock, shared: Partial<Shared> = {}): Promise<App> {
   const store = await openStore(config);
   const [ipKey, privacyKey] = await Promise.all([store.secret('ip-hash'), store.secret('privacy-grid')]);
-  const broker = openBroker(config);
-  const presence = new MemoryPresence(config.wsPingIntervalS * 2500);
-  const limiter = new MemoryRateLimiter();
+  const { broker, presence, limiter } = { ...openShared(config), ...shared };
   const metrics = new Metrics();
   const health = new HealthState(VERSION, { database: () => store.ping(), broker: () => broker.ping() });
   const tokens = jwtCodec(loadJwtSecret(config.jwtSecret, config.dataDir));
@@ -123,6 +143,7 @@ export async function createApp(config: Config, clock: Clock = systemClock): Pro
       clearInterval(housekeeping);
       gateway.close();
       await realtime.close();
+      await limiter.close();
       await http.close();
       await store.close();
     },

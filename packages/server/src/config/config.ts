@@ -54,7 +54,11 @@ export const VARIABLES: Variable[] = [
     default: 'sqlite:<LO_DATA_DIR>/lo.db',
     doc: 'Database: `sqlite:<file>` (embedded). PostgreSQL with PostGIS (`postgres://…`) is not available yet.',
   },
-  { env: 'LO_BROKER_URL', default: 'memory', doc: 'Fan-out between nodes: `memory` (one process). Redis and NATS are not available yet.' },
+  {
+    env: 'LO_BROKER_URL',
+    default: 'memory',
+    doc: 'Fan-out between nodes: `memory` (one process), `redis://host:6379` (Redis carries fan-out, presence and rate limits, shared by every node) or `nats://host:4222` (NATS carries fan-out; presence and rate limits stay per node).',
+  },
   {
     env: 'LO_JWT_SECRET',
     default: 'generated',
@@ -210,7 +214,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     wsWriteDelayMs: int('LO_WS_WRITE_DELAY', 0, 1000),
     namespaces: namespacesFrom(raw('LO_NAMESPACES'), problems),
   };
-  if (config.brokerUrl !== 'memory') problems.push(`LO_BROKER_URL=${config.brokerUrl}: only "memory" is available in this version`);
+  if (!/^(memory|(rediss?|nats):\/\/.+)$/.test(config.brokerUrl)) {
+    problems.push(`LO_BROKER_URL=${config.brokerUrl}: expected memory, redis://… or nats://…`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

@@ -52,4 +52,5 @@ export interface RateDecision {
 export interface RateLimiter {
   consume(key: string, rule: RateRule, cost?: number): Promise<RateDecision>;
   reset(key: string, rule: RateRule): Promise<void>;
+  close(): Promise<void>;
 }

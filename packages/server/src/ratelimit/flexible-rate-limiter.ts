@@ -23,6 +23,10 @@ export abstract class FlexibleRateLimiter implements RateLimiter {
     await this.limiter(rule).delete(key);
   }
 
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
   private limiter(rule: RateRule): RateLimiterAbstract {
     const id = `${rule.name}:${rule.points}:${rule.durationS}`;
     let limiter = this.limiters.get(id);

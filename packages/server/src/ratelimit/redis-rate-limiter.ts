@@ -23,7 +23,7 @@ export class RedisRateLimiter extends FlexibleRateLimiter {
     return this.ready;
   }
 
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     await this.ready.catch(() => undefined);
     await this.client.close().catch(() => undefined);
   }
