@@ -54,13 +54,14 @@ export interface Shared {
   limiter: RateLimiter;
 }
 
-function openShared(config: Config): Shared {
+/** What `given` does not provide (tests share an in-process bus), built from LO_BROKER_URL. */
+function openShared(config: Config, given: Partial<Shared>): Shared {
   const presenceTtlMs = config.wsPingIntervalS * 2500;
   const redis = /^rediss?:\/\//.test(config.brokerUrl) ? config.brokerUrl : null;
   return {
-    broker: openBroker(config),
-    presence: redis === null ? new MemoryPresence(presenceTtlMs) : new RedisPresence(redis, presenceTtlMs),
-    limiter: redis === null ? new MemoryRateLimiter() : new RedisRateLimiter(redis),
+    broker: given.broker ?? openBroker(config),
+    presence: given.presence ?? (redis === null ? new MemoryPresence(presenceTtlMs) : new RedisPresence(redis, presenceTtlMs)),
+    limiter: given.limiter ?? (redis === null ? new MemoryRateLimiter() : new RedisRateLimiter(redis)),
   };
 }
 
@@ -68,7 +69,7 @@ function openShared(config: Config): Shared {
 export async function createApp(config: Config, clock: Clock = systemClock, shared: Partial<Shared> = {}): Promise<App> {
   const store = await openStore(config);
   const [ipKey, privacyKey] = await Promise.all([store.secret('ip-hash'), store.secret('privacy-grid')]);
-  const { broker, presence, limiter } = { ...openShared(config), ...shared };
+  const { broker, presence, limiter } = openShared(config, shared);
   const metrics = new Metrics();
   const health = new HealthState(VERSION, { database: () => store.ping(), broker: () => broker.ping() });
   const tokens = jwtCodec(loadJwtSecret(config.jwtSecret, config.dataDir));
