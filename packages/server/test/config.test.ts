@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
-import { ConfigError, loadConfig } from '../src/config/config.js';
+import { ConfigError, loadConfig, parsePostgresUrl } from '../src/config/config.js';
 
 test('defaults give an embedded server on 127.0.0.1:8787 with data in ./data', () => {
   const config = loadConfig({}, '/srv/app');
@@ -48,6 +48,14 @@ test('database URLs resolve sqlite paths and refuse what this version cannot ser
   assert.equal(loadConfig({ LO_DATABASE_URL: 'sqlite:db/x.db' }, '/srv').databaseUrl, 'sqlite:/srv/db/x.db');
   assert.throws(() => loadConfig({ LO_DATABASE_URL: 'mysql://x' }), ConfigError);
   assert.throws(() => loadConfig({ LO_BROKER_URL: 'kafka://x' }), ConfigError);
+  const pg = 'postgres://lo:secret@db.internal:5432/lo?pool=20&schema=lo_app';
+  assert.equal(loadConfig({ LO_DATABASE_URL: pg }).databaseUrl, pg);
+  assert.deepEqual(parsePostgresUrl(pg), { url: 'postgres://lo:secret@db.internal:5432/lo', poolSize: 20, schema: 'lo_app' });
+  assert.throws(() => loadConfig({ LO_DATABASE_URL: 'postgres://x/db?pool=0' }), /pool=0/);
+  assert.throws(() => loadConfig({ LO_DATABASE_URL: 'postgresql://x/db?schema=Robert;drop' }), /schema/);
+  for (const broker of ['memory', 'redis://127.0.0.1:6379', 'rediss://cache:6380', 'nats://127.0.0.1:4222']) {
+    assert.equal(loadConfig({ LO_BROKER_URL: broker }).brokerUrl, broker);
+  }
 });
 
 test('allowed origins are normalised and trust-proxy accepts true or an address list', () => {

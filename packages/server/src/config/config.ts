@@ -9,7 +9,7 @@ export interface Config {
   host: string;
   port: number;
   dataDir: string;
-  /** `sqlite:<file>`, resolved to an absolute path. */
+  /** `sqlite:<file>` (resolved to an absolute path) or a `postgres://` / `postgresql://` URL (see parsePostgresUrl). */
   databaseUrl: string;
   brokerUrl: string;
   jwtSecret: string | null;
@@ -52,7 +52,7 @@ export const VARIABLES: Variable[] = [
   {
     env: 'LO_DATABASE_URL',
     default: 'sqlite:<LO_DATA_DIR>/lo.db',
-    doc: 'Database: `sqlite:<file>` (embedded). PostgreSQL with PostGIS (`postgres://…`) is not available yet.',
+    doc: 'Database: `sqlite:<file>` (embedded) or PostgreSQL with PostGIS 3 (`postgres://user:password@host:5432/db`, also `postgresql://`). PostgreSQL URLs take `?pool=N` (connections per node, default 10) and `?schema=name` (default `public`); migrations run on start and install PostGIS when the role may (otherwise run `CREATE EXTENSION postgis` once).',
   },
   {
     env: 'LO_BROKER_URL',
@@ -227,10 +227,44 @@ function namespacesFrom(text: string, problems: string[]): NamespaceTable {
   return parsed.table;
 }
 
+/** Connections per node when a PostgreSQL LO_DATABASE_URL has no `?pool=`. */
+const DEFAULT_POSTGRES_POOL = 10;
+
+/**
+ * Splits Lo's own query parameters off a PostgreSQL LO_DATABASE_URL: `pool` (connections per node,
+ * default 10) and `schema` (where Lo's tables live, default `public`). The rest goes to the driver.
+ */
+export function parsePostgresUrl(databaseUrl: string): { url: string; poolSize: number; schema: string | undefined } {
+  let url: URL;
+  try {
+    url = new URL(databaseUrl);
+  } catch {
+    throw new Error('LO_DATABASE_URL: not a valid postgres:// URL');
+  }
+  const pool = url.searchParams.get('pool');
+  const schema = url.searchParams.get('schema') ?? undefined;
+  url.searchParams.delete('pool');
+  url.searchParams.delete('schema');
+  const poolSize = pool === null ? DEFAULT_POSTGRES_POOL : Number(pool);
+  if (!Number.isInteger(poolSize) || poolSize < 1 || poolSize > 1000) throw new Error(`LO_DATABASE_URL: pool=${pool} is not 1..1000`);
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new Error(`LO_DATABASE_URL: schema=${schema} is not a lower-case identifier`);
+  }
+  return { url: url.toString(), poolSize, schema };
+}
+
 function resolveDatabaseUrl(value: string | undefined, dataDir: string, cwd: string, problems: string[]): string {
   if (value === undefined || value === '') return 'sqlite:' + path.join(dataDir, 'lo.db');
   if (value.startsWith('sqlite:')) return 'sqlite:' + path.resolve(cwd, value.slice('sqlite:'.length));
-  problems.push(`LO_DATABASE_URL: expected sqlite:<file> (PostgreSQL is not available in this version)`);
+  if (/^postgres(ql)?:\/\//.test(value)) {
+    try {
+      parsePostgresUrl(value);
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+    return value;
+  }
+  problems.push(`LO_DATABASE_URL: expected sqlite:<file> or postgres://user:password@host:5432/database`);
   return value;
 }
 

@@ -1,0 +1,275 @@
+import type { MessageVisibility } from '@lo/protocol';
+import { sql } from 'kysely';
+import type {
+  GeoCandidate,
+  MessageRecord,
+  MessageRepo,
+  NearbyHit,
+  NearbyScan,
+  NewGeoMessage,
+  ReactionSummary,
+  ReportRecord,
+} from '../../core/store.js';
+import { isUniqueViolation, type Pg, type PostgresDb } from './postgres-db.js';
+import { scanNearby } from './postgres-nearby.js';
+
+/** Rows per INSERT in importGeo (14 parameters each, under PostgreSQL's 65,535 per statement). */
+const IMPORT_CHUNK = 2000;
+
+const COLUMNS = [
+  'm.id',
+  'm.author_id',
+  'm.content',
+  'm.lat',
+  'm.lng',
+  'm.public_lat',
+  'm.public_lng',
+  'm.radius',
+  'm.visibility',
+  'm.created_at',
+  'm.edited_at',
+  'm.deleted_at',
+  'm.expires_at',
+  'm.client_msg_id',
+] as const;
+
+function geography(lat: number, lng: number) {
+  return sql<string>`ST_SetSRID(ST_MakePoint(${lng}::float8, ${lat}::float8), 4326)::geography`;
+}
+
+function select(db: Pg) {
+  return db
+    .selectFrom('messages as m')
+    .innerJoin('users as u', 'u.id', 'm.author_id')
+    .select(COLUMNS)
+    .select('u.username as author_username');
+}
+
+type MessageRow = NonNullable<Awaited<ReturnType<ReturnType<typeof select>['executeTakeFirst']>>>;
+
+function toMessage(row: MessageRow): MessageRecord {
+  return {
+    id: row.id,
+    authorId: row.author_id,
+    authorUsername: row.author_username,
+    kind: 'geo',
+    content: row.content,
+    lat: row.lat,
+    lng: row.lng,
+    publicLat: row.public_lat,
+    publicLng: row.public_lng,
+    radius: row.radius,
+    visibility: row.visibility as MessageVisibility,
+    createdAt: row.created_at,
+    editedAt: row.edited_at,
+    deletedAt: row.deleted_at,
+    expiresAt: row.expires_at,
+    clientMsgId: row.client_msg_id,
+  };
+}
+
+function toRow(m: NewGeoMessage) {
+  return {
+    id: m.id,
+    author_id: m.authorId,
+    kind: m.kind,
+    content: m.content,
+    lat: m.lat,
+    lng: m.lng,
+    public_lat: m.publicLat,
+    public_lng: m.publicLng,
+    public_geog: geography(m.publicLat, m.publicLng),
+    radius: m.radius,
+    visibility: m.visibility,
+    created_at: m.createdAt,
+    edited_at: null,
+    deleted_at: null,
+    expires_at: m.expiresAt,
+    client_msg_id: m.clientMsgId,
+  };
+}
+
+/**
+ * Geo posts. A post is in the geo index while `public_geog` is set: softDelete and purgeExpired clear
+ * it (the row stays readable by id), and nearby scans read only indexed rows (postgres-nearby.ts).
+ */
+export class PostgresMessages implements MessageRepo {
+  constructor(private readonly db: PostgresDb) {}
+
+  async createGeo(message: NewGeoMessage): Promise<{ message: MessageRecord; created: boolean }> {
+    try {
+      return await this.db.tx(async (trx) => {
+        if (message.clientMsgId !== null) {
+          const existing = await this.byClientMsgIdOn(trx, message.authorId, message.clientMsgId);
+          if (existing !== null) return { message: existing, created: false };
+        }
+        await trx.insertInto('messages').values(toRow(message)).execute();
+        const row = await select(trx).where('m.id', '=', message.id).executeTakeFirstOrThrow();
+        return { message: toMessage(row), created: true };
+      });
+    } catch (error) {
+      // A concurrent retry with the same client_msg_id committed first (unique index messages_client_msg).
+      if (message.clientMsgId !== null && isUniqueViolation(error)) {
+        const existing = await this.byClientMsgId(message.authorId, message.clientMsgId);
+        if (existing !== null) return { message: existing, created: false };
+      }
+      throw error;
+    }
+  }
+
+  async importGeo(messages: NewGeoMessage[]): Promise<number> {
+    if (messages.length === 0) return 0;
+    await this.db.tx(async (trx) => {
+      for (let i = 0; i < messages.length; i += IMPORT_CHUNK) {
+        await trx
+          .insertInto('messages')
+          .values(messages.slice(i, i + IMPORT_CHUNK).map(toRow))
+          .execute();
+      }
+    });
+    return messages.length;
+  }
+
+  async byId(id: string): Promise<MessageRecord | null> {
+    const row = await select(this.db.kysely).where('m.id', '=', id).executeTakeFirst();
+    return row ? toMessage(row) : null;
+  }
+
+  byClientMsgId(authorId: string, clientMsgId: string): Promise<MessageRecord | null> {
+    return this.byClientMsgIdOn(this.db.kysely, authorId, clientMsgId);
+  }
+
+  private async byClientMsgIdOn(db: Pg, authorId: string, clientMsgId: string): Promise<MessageRecord | null> {
+    const row = await select(db).where('m.author_id', '=', authorId).where('m.client_msg_id', '=', clientMsgId).executeTakeFirst();
+    return row ? toMessage(row) : null;
+  }
+
+  async updateContent(id: string, content: string, editedAt: number): Promise<MessageRecord | null> {
+    await this.db.kysely
+      .updateTable('messages')
+      .set({ content, edited_at: editedAt })
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .execute();
+    return this.byId(id);
+  }
+
+  async softDelete(id: string, at: number): Promise<boolean> {
+    const result = await this.db.kysely
+      .updateTable('messages')
+      .set({ deleted_at: at, public_geog: null })
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  nearby(scan: NearbyScan, accept: (candidate: GeoCandidate) => boolean): Promise<NearbyHit[]> {
+    // One snapshot for the scan and the page read, so a post cannot vanish between the two.
+    return this.db.tx(async (trx) => {
+      const hits = await scanNearby(trx, scan, accept);
+      if (hits.length === 0) return [];
+      const rows = await select(trx)
+        .where(
+          'm.id',
+          'in',
+          hits.map((h) => h.id),
+        )
+        .execute();
+      const byId = new Map(rows.map((row) => [row.id, toMessage(row)]));
+      const result: NearbyHit[] = [];
+      for (const hit of hits) {
+        const message = byId.get(hit.id);
+        if (message !== undefined) result.push({ message, distance: hit.distance });
+      }
+      return result;
+    }, 'repeatable read');
+  }
+
+  async addReaction(messageId: string, userId: string, emoji: string, at: number): Promise<boolean> {
+    const result = await this.db.kysely
+      .insertInto('reactions')
+      .values({ message_id: messageId, user_id: userId, emoji, created_at: at })
+      .onConflict((oc) => oc.doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+  }
+
+  async removeReaction(messageId: string, userId: string, emoji: string): Promise<boolean> {
+    const result = await this.db.kysely
+      .deleteFrom('reactions')
+      .where('message_id', '=', messageId)
+      .where('user_id', '=', userId)
+      .where('emoji', '=', emoji)
+      .executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+
+  async reactions(messageIds: string[], viewerId: string): Promise<Map<string, ReactionSummary>> {
+    const summaries = new Map<string, ReactionSummary>();
+    if (messageIds.length === 0) return summaries;
+    const { rows } = await sql<{ message_id: string; emoji: string; count: number; mine: boolean }>`
+      SELECT message_id, emoji, count(*)::int AS count, bool_or(user_id = ${viewerId}) AS mine FROM reactions
+      WHERE message_id = ANY(${messageIds}::text[])
+      GROUP BY message_id, emoji ORDER BY message_id, count DESC, emoji COLLATE "C"`.execute(this.db.kysely);
+    for (const row of rows) {
+      let summary = summaries.get(row.message_id);
+      if (summary === undefined) {
+        summary = { counts: [], mine: [] };
+        summaries.set(row.message_id, summary);
+      }
+      summary.counts.push({ emoji: row.emoji, count: row.count });
+      if (row.mine) summary.mine.push(row.emoji);
+    }
+    return summaries;
+  }
+
+  async report(report: ReportRecord): Promise<boolean> {
+    const result = await this.db.kysely
+      .insertInto('reports')
+      .values({
+        id: report.id,
+        message_id: report.messageId,
+        reporter_id: report.reporterId,
+        reason: report.reason,
+        created_at: report.createdAt,
+      })
+      .onConflict((oc) => oc.columns(['message_id', 'reporter_id']).doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+  }
+
+  async purgeExpired(now: number): Promise<number> {
+    const result = await this.db.kysely
+      .updateTable('messages')
+      .set({ public_geog: null })
+      .where('public_geog', 'is not', null)
+      .where('expires_at', 'is not', null)
+      .where('expires_at', '<=', now)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  async byAuthor(authorId: string): Promise<MessageRecord[]> {
+    const rows = await select(this.db.kysely).where('m.author_id', '=', authorId).orderBy('m.created_at').orderBy('m.id').execute();
+    return rows.map(toMessage);
+  }
+
+  reactionsBy(userId: string): Promise<Array<{ messageId: string; emoji: string; at: number }>> {
+    return this.db.kysely
+      .selectFrom('reactions')
+      .select(['message_id as messageId', 'emoji', 'created_at as at'])
+      .where('user_id', '=', userId)
+      .orderBy('created_at')
+      .execute();
+  }
+
+  reportsBy(userId: string): Promise<ReportRecord[]> {
+    return this.db.kysely
+      .selectFrom('reports')
+      .select(['id', 'message_id as messageId', 'reporter_id as reporterId', 'reason', 'created_at as createdAt'])
+      .where('reporter_id', '=', userId)
+      .orderBy('created_at')
+      .execute();
+  }
+}
