@@ -2,22 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { ChannelMessageRecord, ChannelRepo, ChannelState, NewChannelMessage } from '../../core/channel-repos.js';
 import { isUniqueViolation, type Pg, type PostgresDb } from './postgres-db.js';
-import type { ChannelMessagesTable } from './schema.js';
-
-type ChannelMessageRow = ChannelMessagesTable & { author_username: string };
-
-function toChannelMessage(row: ChannelMessageRow): ChannelMessageRecord {
-  return {
-    channel: row.channel,
-    offset: row.offset,
-    id: row.id,
-    authorId: row.author_id,
-    authorUsername: row.author_username,
-    data: row.data,
-    createdAt: row.created_at,
-    clientMsgId: row.client_msg_id,
-  };
-}
+import { toChannelMessage, type ChannelMessageRow } from '../shared/rows.js';
 
 function select(db: Pg) {
   return db

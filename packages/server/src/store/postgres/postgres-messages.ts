@@ -1,4 +1,3 @@
-import type { MessageVisibility } from '@lo/protocol';
 import { sql } from 'kysely';
 import type {
   GeoCandidate,
@@ -12,6 +11,7 @@ import type {
 } from '../../core/store.js';
 import { isUniqueViolation, type Pg, type PostgresDb } from './postgres-db.js';
 import { scanNearby } from './postgres-nearby.js';
+import { toMessage } from '../shared/rows.js';
 
 /** Rows per INSERT in importGeo (14 parameters each, under PostgreSQL's 65,535 per statement). */
 const IMPORT_CHUNK = 2000;
@@ -43,29 +43,6 @@ function select(db: Pg) {
     .innerJoin('users as u', 'u.id', 'm.author_id')
     .select(COLUMNS)
     .select('u.username as author_username');
-}
-
-type MessageRow = NonNullable<Awaited<ReturnType<ReturnType<typeof select>['executeTakeFirst']>>>;
-
-function toMessage(row: MessageRow): MessageRecord {
-  return {
-    id: row.id,
-    authorId: row.author_id,
-    authorUsername: row.author_username,
-    kind: 'geo',
-    content: row.content,
-    lat: row.lat,
-    lng: row.lng,
-    publicLat: row.public_lat,
-    publicLng: row.public_lng,
-    radius: row.radius,
-    visibility: row.visibility as MessageVisibility,
-    createdAt: row.created_at,
-    editedAt: row.edited_at,
-    deletedAt: row.deleted_at,
-    expiresAt: row.expires_at,
-    clientMsgId: row.client_msg_id,
-  };
 }
 
 function toRow(m: NewGeoMessage) {

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { haversineM } from '../../core/geo/haversine.js';
 import type { GeoCandidate, NearbyScan } from '../../core/store.js';
 import type { Pg } from './postgres-db.js';
+import { takeAccepted, toGeoCandidate, type CandidateRow } from '../shared/nearby.js';
 
 /**
  * Nearby scans over the GiST index on `messages.public_geog` (the public point of every live, unpurged
@@ -22,17 +23,6 @@ function prefilterM(radiusM: number): number {
 }
 
 const FIRST_BATCH = 64;
-
-interface CandidateRow {
-  id: string;
-  author_id: string;
-  public_lat: number;
-  public_lng: number;
-  radius: number;
-  visibility: 'public' | 'friends';
-  created_at: number;
-  expires_at: number | null;
-}
 
 type Accept = (candidate: GeoCandidate) => boolean;
 
@@ -94,27 +84,7 @@ function toCandidates(rows: CandidateRow[], scan: NearbyScan, radiusM: number): 
   for (const row of rows) {
     const distance = haversineM(scan.lat, scan.lng, row.public_lat, row.public_lng);
     if (distance > radiusM) continue;
-    out.push({
-      id: row.id,
-      authorId: row.author_id,
-      publicLat: row.public_lat,
-      publicLng: row.public_lng,
-      radius: row.radius,
-      visibility: row.visibility,
-      createdAt: row.created_at,
-      expiresAt: row.expires_at,
-      distance,
-    });
+    out.push(toGeoCandidate(row, distance));
   }
   return out;
-}
-
-/** Moves accepted candidates (in order) into `into`; true once it holds `limit`. */
-function takeAccepted(ordered: GeoCandidate[], accept: Accept, into: GeoCandidate[], limit: number): boolean {
-  for (const candidate of ordered) {
-    if (!accept(candidate)) continue;
-    into.push(candidate);
-    if (into.length >= limit) return true;
-  }
-  return into.length >= limit;
 }

@@ -1,24 +1,7 @@
-import type { RoomVisibility } from '@lo/protocol';
 import type { RoomMemberRecord, RoomRecord, RoomRepo, RoomRole } from '../../core/channel-repos.js';
 import type { PageAfter } from '../../core/store.js';
 import type { PostgresDb } from './postgres-db.js';
-import type { RoomsTable } from './schema.js';
-
-function toRoom(row: RoomsTable): RoomRecord {
-  // The three fence columns are written together: all set or all null.
-  const geofence =
-    row.fence_lat === null || row.fence_lng === null || row.fence_radius === null
-      ? null
-      : { lat: row.fence_lat, lng: row.fence_lng, radius: row.fence_radius };
-  return {
-    id: row.id,
-    name: row.name,
-    visibility: row.visibility as RoomVisibility,
-    ownerId: row.owner_id,
-    geofence,
-    createdAt: row.created_at,
-  };
-}
+import { toRoom } from '../shared/rows.js';
 
 /** Rooms and their members; a room's messages live in its channel (`room:<id>`, postgres-channels.ts). */
 export class PostgresRooms implements RoomRepo {

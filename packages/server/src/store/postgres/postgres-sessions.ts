@@ -1,19 +1,6 @@
 import type { RotateResult, SessionRecord, SessionRepo } from '../../core/store.js';
 import type { Pg, PostgresDb } from './postgres-db.js';
-import type { SessionsTable } from './schema.js';
-
-function toSession(row: SessionsTable): SessionRecord {
-  return {
-    id: row.id,
-    userId: row.user_id,
-    device: row.device,
-    createdAt: row.created_at,
-    lastUsedAt: row.last_used_at,
-    expiresAt: row.expires_at,
-    revokedAt: row.revoked_at,
-    ipHash: row.ip_hash,
-  };
-}
+import { toSession } from '../shared/rows.js';
 
 export class PostgresSessions implements SessionRepo {
   constructor(private readonly db: PostgresDb) {}

@@ -1,29 +1,11 @@
-import type { LocationPrecision, LocationSharing, Role } from '@lo/protocol';
 import { sql, type Selectable, type Updateable } from 'kysely';
 import type { NewUser, UserPatch, UserRecord, UserRepo } from '../../core/store.js';
 import type { PostgresDb } from './postgres-db.js';
 import type { UsersTable } from './schema.js';
-
-/** Usernames are ASCII (see the signup schema), so lower case is the whole case-folding (as in SQLite). */
-function usernameKey(username: string): string {
-  return username.toLowerCase();
-}
+import { toUser as userRecord, usernameKey } from '../shared/rows.js';
 
 function toUser(row: Selectable<UsersTable>): UserRecord {
-  return {
-    id: row.id,
-    username: row.username,
-    passwordHash: row.password_hash,
-    role: row.role as Role,
-    displayName: row.display_name,
-    createdAt: row.created_at,
-    bannedAt: row.banned_at,
-    visibilityRadius: row.visibility_radius,
-    locationSharing: row.location_sharing as LocationSharing,
-    locationPrecision: row.location_precision as LocationPrecision,
-    ghostMode: row.ghost_mode,
-    ghostUntil: row.ghost_until,
-  };
+  return userRecord(row, row.ghost_mode);
 }
 
 export class PostgresUsers implements UserRepo {

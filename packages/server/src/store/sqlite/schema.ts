@@ -1,168 +1,20 @@
-/** Kysely table types of the SQLite schema (migrations/). Times are epoch milliseconds. */
+/** Kysely table types of the SQLite schema (migrations/): the shared tables plus SQLite's own columns. */
 import type { Generated } from 'kysely';
+import type { MessageColumns, SharedTables, UserColumns } from '../shared/schema.js';
 
-export interface MetaTable {
-  name: string;
-  value: Uint8Array;
-}
+export type * from '../shared/schema.js';
 
-export interface UsersTable {
-  id: string;
-  username: string;
-  username_key: string;
-  password_hash: string;
-  role: Generated<string>;
-  display_name: string | null;
-  created_at: number;
-  banned_at: number | null;
-  visibility_radius: Generated<number>;
-  location_sharing: Generated<string>;
-  location_precision: Generated<string>;
+export interface UsersTable extends UserColumns {
+  /** 0 or 1: SQLite has no boolean type. */
   ghost_mode: Generated<number>;
-  ghost_until: number | null;
 }
 
-export interface SessionsTable {
-  id: string;
-  user_id: string;
-  device: string | null;
-  created_at: number;
-  last_used_at: number;
-  expires_at: number;
-  revoked_at: number | null;
-  ip_hash: string;
-}
-
-export interface RefreshTokensTable {
-  token_hash: string;
-  session_id: string;
-  created_at: number;
-  used_at: number | null;
-}
-
-export interface FriendRequestsTable {
-  id: string;
-  from_id: string;
-  to_id: string;
-  status: string;
-  created_at: number;
-  responded_at: number | null;
-}
-
-export interface FriendshipsTable {
-  user_id: string;
-  friend_id: string;
-  created_at: number;
-}
-
-export interface BlocksTable {
-  blocker_id: string;
-  blocked_id: string;
-  created_at: number;
-}
-
-export interface LocationsTable {
-  user_id: string;
-  lat: number;
-  lng: number;
-  accuracy: number | null;
-  at: number;
-}
-
-export interface MessagesTable {
+export interface MessagesTable extends MessageColumns {
+  /** The rowid, which is also the post's key in the geo_index R*Tree. */
   seq: Generated<number>;
-  id: string;
-  author_id: string;
-  kind: string;
-  content: string;
-  lat: number;
-  lng: number;
-  public_lat: number;
-  public_lng: number;
-  radius: number;
-  visibility: string;
-  created_at: number;
-  edited_at: number | null;
-  deleted_at: number | null;
-  expires_at: number | null;
-  client_msg_id: string | null;
 }
 
-export interface ReactionsTable {
-  message_id: string;
-  user_id: string;
-  emoji: string;
-  created_at: number;
-}
-
-export interface ReportsTable {
-  id: string;
-  message_id: string;
-  reporter_id: string;
-  reason: string;
-  created_at: number;
-}
-
-export interface AuditLogTable {
-  id: string;
-  at: number;
-  actor_id: string | null;
-  action: string;
-  target: string | null;
-  data: string | null;
-}
-
-export interface ChannelsTable {
-  name: string;
-  epoch: string;
-  last_offset: Generated<number>;
-  trimmed_through: Generated<number>;
-  created_at: number;
-}
-
-export interface ChannelMessagesTable {
-  channel: string;
-  offset: number;
-  id: string;
-  author_id: string;
-  data: string;
-  created_at: number;
-  client_msg_id: string | null;
-}
-
-export interface RoomsTable {
-  id: string;
-  name: string;
-  visibility: string;
-  owner_id: string;
-  fence_lat: number | null;
-  fence_lng: number | null;
-  fence_radius: number | null;
-  created_at: number;
-}
-
-export interface RoomMembersTable {
-  room_id: string;
-  user_id: string;
-  role: string;
-  joined_at: number;
-}
-
-export interface Database {
-  meta: MetaTable;
+export interface Database extends SharedTables {
   users: UsersTable;
-  sessions: SessionsTable;
-  refresh_tokens: RefreshTokensTable;
-  friend_requests: FriendRequestsTable;
-  friendships: FriendshipsTable;
-  blocks: BlocksTable;
-  locations: LocationsTable;
   messages: MessagesTable;
-  reactions: ReactionsTable;
-  reports: ReportsTable;
-  audit_log: AuditLogTable;
-  channels: ChannelsTable;
-  channel_messages: ChannelMessagesTable;
-  rooms: RoomsTable;
-  room_members: RoomMembersTable;
 }

@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ChannelMessageRecord, ChannelRepo, ChannelState, NewChannelMessage } from '../../core/channel-repos.js';
 import type { SqliteDb } from './sqlite-db.js';
-import type { ChannelMessagesTable } from './schema.js';
-
-type ChannelMessageRow = ChannelMessagesTable & { author_username: string };
+import { toChannelMessage } from '../shared/rows.js';
 
 /**
  * Retention by age, step 1: raise each matching channel's `trimmed_through` to the highest offset about
@@ -27,19 +25,6 @@ const KEEP_CANDIDATES_SQL = `SELECT name, last_offset - ? AS cut FROM channels
 const KEEP_TOP_SQL = `SELECT max("offset") AS top FROM channel_messages WHERE channel = ? AND "offset" <= ?`;
 const KEEP_DELETE_SQL = `DELETE FROM channel_messages WHERE channel = ? AND "offset" <= ?`;
 const KEEP_MARK_SQL = `UPDATE channels SET trimmed_through = max(trimmed_through, ?) WHERE name = ?`;
-
-function toChannelMessage(row: ChannelMessageRow): ChannelMessageRecord {
-  return {
-    channel: row.channel,
-    offset: row.offset,
-    id: row.id,
-    authorId: row.author_id,
-    authorUsername: row.author_username,
-    data: row.data,
-    createdAt: row.created_at,
-    clientMsgId: row.client_msg_id,
-  };
-}
 
 /** SQLite's substr counts characters (code points), not UTF-16 units. */
 function codePoints(text: string): number {

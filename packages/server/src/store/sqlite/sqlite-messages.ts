@@ -1,4 +1,3 @@
-import type { MessageVisibility } from '@lo/protocol';
 import type {
   GeoCandidate,
   MessageRecord,
@@ -12,6 +11,7 @@ import type {
 import type { SqliteDb } from './sqlite-db.js';
 import type { MessagesTable } from './schema.js';
 import { SqliteNearby } from './sqlite-nearby.js';
+import { toMessage } from '../shared/rows.js';
 
 type MessageRow = Omit<MessagesTable, 'seq'> & { seq: number; author_username: string };
 
@@ -23,27 +23,6 @@ const PAGE_SQL = `SELECT m.*, u.username AS author_username FROM messages m JOIN
 const REACTIONS_SQL = `SELECT message_id, emoji, count(*) AS count, max(user_id = ?) AS mine FROM reactions
   WHERE message_id IN (SELECT value FROM json_each(?))
   GROUP BY message_id, emoji ORDER BY message_id, count DESC, emoji`;
-
-function toMessage(row: MessageRow): MessageRecord {
-  return {
-    id: row.id,
-    authorId: row.author_id,
-    authorUsername: row.author_username,
-    kind: 'geo',
-    content: row.content,
-    lat: row.lat,
-    lng: row.lng,
-    publicLat: row.public_lat,
-    publicLng: row.public_lng,
-    radius: row.radius,
-    visibility: row.visibility as MessageVisibility,
-    createdAt: row.created_at,
-    editedAt: row.edited_at,
-    deletedAt: row.deleted_at,
-    expiresAt: row.expires_at,
-    clientMsgId: row.client_msg_id,
-  };
-}
 
 export class SqliteMessages implements MessageRepo {
   private readonly geo: SqliteNearby;

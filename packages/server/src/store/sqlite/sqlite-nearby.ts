@@ -2,6 +2,7 @@ import { boundingBoxes, type Box } from '../../core/geo/bbox.js';
 import { haversineM } from '../../core/geo/haversine.js';
 import type { GeoCandidate, NearbyScan } from '../../core/store.js';
 import type { SqliteDb } from './sqlite-db.js';
+import { takeAccepted, toGeoCandidate, type CandidateRow } from '../shared/nearby.js';
 
 /**
  * Nearby scans over the geo R*Tree, which indexes each live post's public point and creation time
@@ -47,16 +48,8 @@ function bucketStart(ms: number): number {
   return INDEX_EPOCH_MS + Math.floor((ms - INDEX_EPOCH_MS) / BUCKET_MS) * BUCKET_MS;
 }
 
-interface CandidateRow {
+interface SqliteCandidateRow extends CandidateRow {
   seq: number;
-  id: string;
-  author_id: string;
-  public_lat: number;
-  public_lng: number;
-  radius: number;
-  visibility: 'public' | 'friends';
-  created_at: number;
-  expires_at: number | null;
   deleted_at: number | null;
 }
 
@@ -152,40 +145,14 @@ export class SqliteNearby {
     const statement = this.db.prepare(CANDIDATES_SQL);
     const out: ScannedCandidate[] = [];
     for (const box of boxes) {
-      const rows = statement.all(box.minLat, box.maxLat, box.minLng, box.maxLng, tLo, tHi) as CandidateRow[];
+      const rows = statement.all(box.minLat, box.maxLat, box.minLng, box.maxLng, tLo, tHi) as SqliteCandidateRow[];
       for (const row of rows) {
         if (row.deleted_at !== null || (row.expires_at !== null && row.expires_at <= scan.now)) continue;
         const distance = haversineM(scan.lat, scan.lng, row.public_lat, row.public_lng);
         if (distance > scan.radiusM) continue;
-        out.push({
-          seq: row.seq,
-          id: row.id,
-          authorId: row.author_id,
-          publicLat: row.public_lat,
-          publicLng: row.public_lng,
-          radius: row.radius,
-          visibility: row.visibility,
-          createdAt: row.created_at,
-          expiresAt: row.expires_at,
-          distance,
-        });
+        out.push({ seq: row.seq, ...toGeoCandidate(row, distance) });
       }
     }
     return out;
   }
-}
-
-/** Moves accepted candidates (in order) into `into`; true once it holds `limit`. */
-function takeAccepted(
-  ordered: ScannedCandidate[],
-  accept: (candidate: GeoCandidate) => boolean,
-  into: ScannedCandidate[],
-  limit: number,
-): boolean {
-  for (const candidate of ordered) {
-    if (!accept(candidate)) continue;
-    into.push(candidate);
-    if (into.length >= limit) return true;
-  }
-  return into.length >= limit;
 }

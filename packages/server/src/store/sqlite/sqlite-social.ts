@@ -1,17 +1,6 @@
-import type { EdgeRecord, FriendRequestRecord, FriendRequestStatus, PageAfter, RelationState, SocialRepo } from '../../core/store.js';
+import type { EdgeRecord, FriendRequestRecord, PageAfter, RelationState, SocialRepo } from '../../core/store.js';
 import type { SqliteDb } from './sqlite-db.js';
-import type { FriendRequestsTable } from './schema.js';
-
-function toRequest(row: FriendRequestsTable): FriendRequestRecord {
-  return {
-    id: row.id,
-    fromId: row.from_id,
-    toId: row.to_id,
-    status: row.status as FriendRequestStatus,
-    createdAt: row.created_at,
-    respondedAt: row.responded_at,
-  };
-}
+import { toRequest } from '../shared/rows.js';
 
 /** Friendships are stored as two rows (a→b and b→a) so each side's list is one index range. */
 export class SqliteSocial implements SocialRepo {

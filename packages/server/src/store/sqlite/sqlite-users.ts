@@ -1,29 +1,12 @@
-import type { LocationPrecision, LocationSharing, Role } from '@lo/protocol';
 import type { NewUser, UserPatch, UserRecord, UserRepo } from '../../core/store.js';
 import type { SqliteDb } from './sqlite-db.js';
 import type { Selectable, Updateable } from 'kysely';
 import type { UsersTable } from './schema.js';
+import { toUser as userRecord, usernameKey } from '../shared/rows.js';
 
-/** Usernames are ASCII (see the signup schema), so lower case is the whole case-folding. */
-export function usernameKey(username: string): string {
-  return username.toLowerCase();
-}
-
-export function toUser(row: Selectable<UsersTable>): UserRecord {
-  return {
-    id: row.id,
-    username: row.username,
-    passwordHash: row.password_hash,
-    role: row.role as Role,
-    displayName: row.display_name,
-    createdAt: row.created_at,
-    bannedAt: row.banned_at,
-    visibilityRadius: row.visibility_radius,
-    locationSharing: row.location_sharing as LocationSharing,
-    locationPrecision: row.location_precision as LocationPrecision,
-    ghostMode: row.ghost_mode === 1,
-    ghostUntil: row.ghost_until,
-  };
+/** The shared mapper, given this dialect's ghost_mode column as a boolean. */
+function toUser(row: Selectable<UsersTable>): UserRecord {
+  return userRecord(row, row.ghost_mode === 1);
 }
 
 export class SqliteUsers implements UserRepo {
