@@ -18,6 +18,7 @@ import { MemoryRateLimiter } from '../src/ratelimit/memory-rate-limiter.js';
 import { sdkClient, tempDir, TEST_ENV } from './helpers/test-server.js';
 import { strongPassword, uniqueUsername } from './helpers/users.js';
 import { WsTestClient } from './helpers/ws-client.js';
+import { until } from './helpers/wait.js';
 
 interface Node {
   app: App;
@@ -27,14 +28,6 @@ interface Node {
 interface Cluster {
   nodes: Node[];
   close(): Promise<void>;
-}
-
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 /** Starts three nodes; `shared(i)` gives node i what it shares with the others (or nothing: from LO_BROKER_URL). */

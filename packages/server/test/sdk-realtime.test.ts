@@ -9,6 +9,7 @@ import type { LoClient, MessageFrame } from '@lo/client';
 import { startServer, sdkClient, type TestServer } from './helpers/test-server.js';
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.js';
 import { strongPassword, uniqueUsername } from './helpers/users.js';
+import { until } from './helpers/wait.js';
 
 const cleanup: Array<() => Promise<void> | void> = [];
 after(async () => {
@@ -33,14 +34,6 @@ async function user(url: string): Promise<LoClient> {
   await client.auth.signup({ username: uniqueUsername('sdk'), password: strongPassword() });
   cleanup.push(() => client.disconnect());
   return client;
-}
-
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

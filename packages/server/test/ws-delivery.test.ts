@@ -13,6 +13,7 @@ import { killAllCli, startCliServer, within, type CliServer } from './helpers/sp
 import { startServer, tempDir, type TestServer } from './helpers/test-server.js';
 import { signup, strongPassword, uniqueUsername, type TestUser } from './helpers/users.js';
 import { WsTestClient } from './helpers/ws-client.js';
+import { until } from './helpers/wait.js';
 
 const cleanup: Array<() => Promise<void> | void> = [];
 after(async () => {
@@ -41,14 +42,6 @@ async function roomWith(s: TestServer, owner: TestUser, members: TestUser[]): Pr
   });
   for (const m of members) await call(s, 'POST', `/rooms/${room.id}/join`, m.auth.access_token);
   return room;
-}
-
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 describe('fan-out', () => {
