@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { WS_LIMITS } from '@lo/protocol';
 import { parseNamespaces, type NamespaceTable } from '../core/channels/namespaces.js';
 import { DEFAULT_RATE_RULES, type RateRuleName, type RateRules } from '../core/rate-rules.js';
 
@@ -133,7 +134,11 @@ export const VARIABLES: Variable[] = [
     default: '25',
     doc: 'Seconds between WebSocket pings; a socket that has not answered by the next one is dropped. Presence entries live 2.5 times this long without a heartbeat.',
   },
-  { env: 'LO_WS_AUTH_TIMEOUT', default: '10', doc: 'Seconds a new WebSocket has to send its `auth` frame (then it is closed with 4500).' },
+  {
+    env: 'LO_WS_AUTH_TIMEOUT',
+    default: String(WS_LIMITS.authTimeoutS),
+    doc: 'Seconds a new WebSocket has to send its `auth` frame (then it is closed with 4500).',
+  },
   {
     env: 'LO_WS_WRITE_DELAY',
     default: '0',

@@ -18,11 +18,6 @@ export class RedisRateLimiter extends FlexibleRateLimiter {
     this.ready = this.client.connect();
   }
 
-  /** Resolves once connected (consume and reset work before; their commands wait in the client's queue). */
-  connected(): Promise<unknown> {
-    return this.ready;
-  }
-
   override async close(): Promise<void> {
     await this.ready.catch(() => undefined);
     await this.client.close().catch(() => undefined);

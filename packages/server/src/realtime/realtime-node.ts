@@ -230,7 +230,7 @@ export class RealtimeNode implements ConnectionHost {
       const touches: Array<Promise<unknown>> = [...(conn.presence ?? [])].map(([channel, state]) =>
         this.deps.presence.add(channel, conn.id, { user, state }),
       );
-      touches.push(this.status.set(user, conn.id, conn.status));
+      touches.push(this.status.touch(user, conn.id, conn.status));
       Promise.all(touches).catch((err: unknown) => this.onError(err, conn));
     }
   }

@@ -18,10 +18,15 @@ export class StatusTracker {
     private readonly store: Store,
   ) {}
 
-  /** Adds or refreshes a device's entry (also on heartbeats, so entries of live devices do not expire). */
+  /** Adds or changes a device's entry and tells friends when the user's merged status changes. */
   async set(user: UserRef, clientId: string, status: 'online' | 'idle'): Promise<void> {
     await this.presence.add(key(user.id), clientId, { user, state: status });
     await this.announce(user);
+  }
+
+  /** Keeps a device's entry alive (heartbeats): nothing changed, so nothing is merged or announced. */
+  async touch(user: UserRef, clientId: string, status: 'online' | 'idle'): Promise<void> {
+    await this.presence.add(key(user.id), clientId, { user, state: status });
   }
 
   async remove(user: UserRef, clientId: string): Promise<void> {

@@ -12,11 +12,10 @@ import type { ChannelMessageRecord, ChannelState } from '../channel-repos.js';
 import { haversineM } from '../geo/haversine.js';
 import type { RealtimeEvents } from '../realtime-events.js';
 import { rateLimited } from '../rate-limit-error.js';
-import type { RateLimiter } from '../rate-rules.js';
+import type { RateLimiter, RateRule } from '../rate-rules.js';
 import type { Store } from '../store.js';
 import type { ChannelAccess, ChannelTarget } from './channel-access.js';
 import { findMentions } from './mentions.js';
-import { parseLimit } from './namespaces.js';
 import { messageFrame, partsOf } from './message-frame.js';
 
 export interface Published {
@@ -51,7 +50,7 @@ export class ChannelService implements RealtimeEvents {
   async publish(author: UserRef, channel: string, data: unknown, clientMsgId?: string): Promise<Published> {
     const target = await this.access.check(author.id, channel, 'publish');
     const text = encodeData(target, data);
-    await this.chargeNamespace(author.id, target);
+    if (target.settings.publishLimit !== null) await this.chargeNamespace(author.id, target, target.settings.publishLimit);
     if (target.room?.geofence) await this.checkGeofence(author.id, target);
     const now = this.clock.now();
     if (!target.settings.persisted) {
@@ -171,9 +170,7 @@ export class ChannelService implements RealtimeEvents {
   }
 
   /** The namespace's own publish limit (LO_NAMESPACES `publishLimit`), for HTTP and WebSocket alike. */
-  private async chargeNamespace(userId: string, target: ChannelTarget): Promise<void> {
-    const rule = target.settings.publishLimit === '' ? null : parseLimit(target.settings.publishLimit, `publish:${target.namespace}`);
-    if (rule === null) return;
+  private async chargeNamespace(userId: string, target: ChannelTarget, rule: RateRule): Promise<void> {
     const decision = await this.limiter.consume(`ns:${target.namespace}:${userId}`, rule);
     if (!decision.allowed) throw rateLimited(rule, decision);
   }

@@ -27,10 +27,10 @@ export interface NamespaceSettings {
   /** Subscribers of one channel on one node. 0: no limit. */
   maxSubscribers: number;
   /**
-   * Publishes per user in this namespace, on top of the global `publish` rule, as "points/seconds"
-   * (e.g. "5/10"); empty: only the global rule.
+   * Publishes per user in this namespace, on top of the global `publish` rule; null: only the global
+   * rule. Given in LO_NAMESPACES as "points/seconds" (e.g. "5/10", "" for none), parsed once here.
    */
-  publishLimit: string;
+  publishLimit: RateRule | null;
 }
 
 export type NamespaceTable = Record<Namespace, NamespaceSettings>;
@@ -45,7 +45,7 @@ export const DEFAULT_NAMESPACES: NamespaceTable = {
     subscribe: 'members',
     publish: 'members',
     maxSubscribers: 10_000,
-    publishLimit: '',
+    publishLimit: null,
   },
   dm: {
     persisted: true,
@@ -56,7 +56,7 @@ export const DEFAULT_NAMESPACES: NamespaceTable = {
     subscribe: 'members',
     publish: 'members',
     maxSubscribers: 100,
-    publishLimit: '',
+    publishLimit: null,
   },
   user: {
     persisted: true,
@@ -67,7 +67,7 @@ export const DEFAULT_NAMESPACES: NamespaceTable = {
     subscribe: 'members',
     publish: 'nobody',
     maxSubscribers: 100,
-    publishLimit: '',
+    publishLimit: null,
   },
   public: {
     persisted: false,
@@ -78,7 +78,7 @@ export const DEFAULT_NAMESPACES: NamespaceTable = {
     subscribe: 'anyone',
     publish: 'anyone',
     maxSubscribers: 0,
-    publishLimit: '',
+    publishLimit: null,
   },
 };
 
@@ -94,8 +94,8 @@ const CHECKS: { [K in keyof NamespaceSettings]: (v: unknown) => boolean } = {
   publishLimit: (v) => v === '' || (typeof v === 'string' && parseLimit(v) !== null),
 };
 
-/** "points/seconds" as a rate rule called `name`, or null when malformed. */
-export function parseLimit(text: string, name = 'namespace'): RateRule | null {
+/** "points/seconds" as a rate rule called `name`; null when empty or malformed. */
+function parseLimit(text: string, name = 'namespace'): RateRule | null {
   const match = /^(\d{1,9})\/(\d{1,9})$/.exec(text);
   if (match === null || Number(match[1]) < 1 || Number(match[2]) < 1) return null;
   return { name, points: Number(match[1]), durationS: Number(match[2]) };
@@ -133,7 +133,8 @@ export function parseNamespaces(text: string): { table: NamespaceTable; problems
         problems.push(`LO_NAMESPACES: ${ns}.${key}=${JSON.stringify(value)} is not a valid setting`);
         continue;
       }
-      (table[ns as Namespace] as unknown as Record<string, unknown>)[key] = value;
+      const parsed = key === 'publishLimit' ? parseLimit(value as string, `publish:${ns}`) : value;
+      (table[ns as Namespace] as unknown as Record<string, unknown>)[key] = parsed;
     }
   }
   return { table, problems };
