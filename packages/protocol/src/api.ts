@@ -55,6 +55,8 @@ export interface Me {
   /** True while ghost mode is on (it ends by itself at `ghost_until` when that is set). */
   ghost_mode: boolean;
   ghost_until: Timestamp | null;
+  /** Metres: friends who opted in too get a `proximity` event when you come within this; null: off. */
+  proximity_radius: number | null;
 }
 
 export interface MePatch {
@@ -64,6 +66,7 @@ export interface MePatch {
   location_precision?: LocationPrecision;
   ghost_mode?: boolean;
   ghost_until?: Timestamp | null;
+  proximity_radius?: number | null;
 }
 
 export interface LocationReport {

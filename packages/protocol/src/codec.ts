@@ -3,6 +3,7 @@
  * `decodeClientFrame`, which checks the whole shape and every bound, so a frame that passes is safe to
  * act on; the client SDK splits server messages with `decodeServerMessage`.
  */
+import { LIMITS } from './limits.js';
 import { isChannelName, WS_LIMITS, type ClientFrame, type RequestId, type ServerFrame } from './realtime.js';
 
 export type DecodeResult =
@@ -32,6 +33,14 @@ const since: Check = (v) => {
   if (!Number.isSafeInteger(offset) || (offset as number) < 0) return 'an object whose offset is an integer >= 0';
   return typeof epoch === 'string' && epoch.length <= 64 ? null : 'an object whose epoch is a string of at most 64 characters';
 };
+const number =
+  (min: number, max: number): Check =>
+  (v) =>
+    typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max ? null : `a number from ${min} to ${max}`;
+const lat = number(-90, 90);
+const lng = number(-180, 180);
+const radius = number(LIMITS.queryRadiusMinM, LIMITS.radiusMaxM);
+const accuracy = number(0, 100_000);
 const statusValue: Check = (v) => (v === 'online' || v === 'idle' ? null : '"online" or "idle"');
 
 interface FrameSpec {
@@ -53,6 +62,10 @@ const SPECS: Record<ClientFrame['type'], FrameSpec> = {
   status: { needsId: false, required: { status: statusValue } },
   'status.get': { needsId: true, required: {} },
   ping: { needsId: false, required: {} },
+  'geo.sub': { needsId: true, required: { lat, lng }, optional: { radius, since: str(64) } },
+  'geo.unsub': { needsId: true, required: {} },
+  loc: { needsId: false, required: { lat, lng }, optional: { accuracy } },
+  'area.count': { needsId: true, required: { lat, lng, radius } },
 };
 
 function isRequestId(v: unknown): v is RequestId {

@@ -8,6 +8,7 @@
  */
 import type { ErrorCode } from './errors.js';
 import type { Timestamp, UserRef } from './api.js';
+import type { LiveLocationFrame, LiveLocationPush } from './live-location.js';
 
 export const SUBPROTOCOL = 'lo.v1';
 export const WS_PATH = '/ws';
@@ -100,7 +101,17 @@ export interface PingFrame {
 }
 
 export type ClientFrame =
-  AuthFrame | SubFrame | UnsubFrame | PubFrame | PresenceFrame | PresenceGetFrame | TypingFrame | StatusFrame | StatusGetFrame | PingFrame;
+  | AuthFrame
+  | SubFrame
+  | UnsubFrame
+  | PubFrame
+  | PresenceFrame
+  | PresenceGetFrame
+  | TypingFrame
+  | StatusFrame
+  | StatusGetFrame
+  | PingFrame
+  | LiveLocationFrame;
 export type ClientFrameType = ClientFrame['type'];
 
 // ---- replies ----
@@ -202,7 +213,14 @@ export interface PongFrame {
 }
 
 export type ServerPush =
-  MessageFrame | PresenceEventFrame | TypingEventFrame | StatusEventFrame | UnsubscribedFrame | ErrorEventFrame | PongFrame;
+  | MessageFrame
+  | PresenceEventFrame
+  | TypingEventFrame
+  | StatusEventFrame
+  | UnsubscribedFrame
+  | ErrorEventFrame
+  | PongFrame
+  | LiveLocationPush;
 export type ServerFrame = ServerPush | Reply;
 
 /**
@@ -240,11 +258,11 @@ export function shouldReconnect(code: number): boolean {
 }
 
 /** Channel namespaces (DESIGN section 5); the server's namespace settings are keyed by these. */
-export const NAMESPACES = ['room', 'dm', 'user', 'public'] as const;
+export const NAMESPACES = ['room', 'dm', 'user', 'public', 'loc'] as const;
 export type Namespace = (typeof NAMESPACES)[number];
 
 // The whole name is bounded by WS_LIMITS.channelMaxLength below.
-const CHANNEL_RE = /^(room|dm|user|public):[\x21-\x7e]+$/;
+const CHANNEL_RE = /^(room|dm|user|public|loc):[\x21-\x7e]+$/;
 
 /** Whether `name` is a syntactically valid channel name (the namespace's rules are checked by the server). */
 export function isChannelName(name: unknown): name is string {

@@ -9,6 +9,8 @@ export interface GeofenceInput {
   lng: number;
   /** Metres (LIMITS.radiusMinM to LIMITS.radiusMaxM). */
   radius: number;
+  /** When true, joining needs a current location inside the fence too (default false: only posting does). */
+  join_inside?: boolean;
 }
 
 export interface CreateRoom {

@@ -19,6 +19,7 @@ import type { ChannelTarget } from '../core/channels/channel-access.js';
 import { messageFrame, partsOf } from '../core/channels/message-frame.js';
 import { LoError, isLoError } from '../errors/lo-error.js';
 import type { Connection } from './connection.js';
+import { handleLiveLocationFrame } from './live-location-handlers.js';
 import type { RealtimeNode } from './realtime-node.js';
 
 const FRIEND_STATUS_MAX = 1000;
@@ -45,6 +46,11 @@ export function handleFrame(node: RealtimeNode, conn: Connection, frame: ClientF
       return statusGet(node, conn, frame.id);
     case 'ping':
       return ping(conn, frame);
+    case 'geo.sub':
+    case 'geo.unsub':
+    case 'loc':
+    case 'area.count':
+      return handleLiveLocationFrame(node, conn, frame);
   }
 }
 

@@ -54,7 +54,24 @@ export class ChannelAccess {
         return { channel, namespace, settings, room: null };
       case 'public':
         return { channel, namespace, settings, room: null };
+      case 'loc':
+        await this.checkBeacon(userId, id);
+        return { channel, namespace, settings, room: null };
     }
+  }
+
+  /**
+   * `loc:<id>`: its owner, and whom the owner's sharing setting allows (`friends`: friends; `public`:
+   * anyone). Blocks either way refuse. Ghost mode does not refuse (that would reveal it): it sends nothing.
+   */
+  private async checkBeacon(userId: string, ownerId: string): Promise<void> {
+    if (ownerId === userId) return;
+    const owner = await this.store.users.byId(ownerId);
+    if (owner === null) throw new LoError('channel_not_found');
+    const relation = await this.store.social.relation(userId, ownerId);
+    if (relation.blocks || relation.blockedBy) throw new LoError('channel_forbidden', 'One of you blocks the other.');
+    if (owner.locationSharing === 'off') throw new LoError('channel_forbidden', 'This user does not share their location.');
+    if (owner.locationSharing === 'friends' && relation.friendsSince === null) throw new LoError('not_friends');
   }
 
   private async checkDm(userId: string, pair: string, action: ChannelAction, rule: 'anyone' | 'members'): Promise<void> {

@@ -80,6 +80,19 @@ export const DEFAULT_NAMESPACES: NamespaceTable = {
     maxSubscribers: 0,
     publishLimit: null,
   },
+  // A user's live beacon: published by the server from `loc` frames, watched by whom the owner's sharing
+  // setting allows (channel-access.ts), never stored as channel history.
+  loc: {
+    persisted: false,
+    historySize: 0,
+    historyTtlS: 0,
+    presence: false,
+    typing: false,
+    subscribe: 'members',
+    publish: 'nobody',
+    maxSubscribers: 1000,
+    publishLimit: null,
+  },
 };
 
 const CHECKS: { [K in keyof NamespaceSettings]: (v: unknown) => boolean } = {
