@@ -22,6 +22,8 @@ export interface FleetOptions {
   processes: number;
   connections: number;
   channel: string;
+  /** Geo subscriptions at these points instead of `channel` (spread over the processes in order). */
+  geo?: { points: Array<[number, number]>; radius: number };
   localAddresses: string[];
   concurrency: number;
   timeoutMs: number;
@@ -42,13 +44,17 @@ export class ClientFleet {
   /** Opens `connections` (authenticated and subscribed) spread evenly over the processes. */
   async open(server: RunningServer, options: Omit<FleetOptions, 'processes'>): Promise<OpenResult> {
     const n = this.pools.length;
+    let first = 0;
     const results = await Promise.all(
       this.pools.map((pool, i) => {
+        const count = Math.floor(options.connections / n) + (i < options.connections % n ? 1 : 0);
+        const points = options.geo?.points.slice(first, (first += count));
         const request: OpenRequest = {
           endpoint: server.endpoint,
           tokens: server.tokens,
-          count: Math.floor(options.connections / n) + (i < options.connections % n ? 1 : 0),
+          count,
           channel: options.channel,
+          ...(options.geo !== undefined && points !== undefined && { geo: { points, radius: options.geo.radius } }),
           // Each process starts at another address so that small runs use them all too.
           localAddresses: options.localAddresses.map((_, k, all) => all[(k + i) % all.length] ?? '127.0.0.1'),
           concurrency: options.concurrency,

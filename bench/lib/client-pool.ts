@@ -19,6 +19,8 @@ export interface OpenRequest {
   localAddresses: string[];
   /** Connections being set up at once. */
   concurrency: number;
+  /** Geo subscriptions instead of `channel` (Lo): connection i subscribes at points[i] with this radius. */
+  geo?: { points: Array<[lat: number, lng: number]>; radius: number };
   timeoutMs: number;
 }
 
@@ -63,6 +65,11 @@ function onLost(reason: string): void {
   firstLost ??= reason;
 }
 
+function geoAt(geo: NonNullable<OpenRequest['geo']>, i: number): { lat: number; lng: number; radius: number } {
+  const [lat, lng] = geo.points[i % geo.points.length] ?? [0, 0];
+  return { lat, lng, radius: geo.radius };
+}
+
 async function open(req: OpenRequest): Promise<OpenResult> {
   const started = performance.now();
   let next = 0;
@@ -74,7 +81,7 @@ async function open(req: OpenRequest): Promise<OpenResult> {
       try {
         const connection = await connect(req.endpoint, {
           token: req.tokens[i % req.tokens.length] ?? '',
-          channel: req.channel,
+          ...(req.geo === undefined ? { channel: req.channel } : { geo: geoAt(req.geo, i) }),
           localAddress: req.localAddresses[i % req.localAddresses.length],
           onData,
           onLost,

@@ -69,10 +69,18 @@ export interface StartedLo {
   child: Child;
   port: number;
   tokens: string[];
+  /** http://127.0.0.1:<port> */
+  base: string;
 }
 
 /** `node --expose-gc … packages/server/src/cli/main.ts serve` with the server probe preloaded. */
-export async function startLo(root: string, probe: string, users: number, nodeFlags: string[] = []): Promise<StartedLo> {
+export async function startLo(
+  root: string,
+  probe: string,
+  users: number,
+  nodeFlags: string[] = [],
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<StartedLo> {
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lo-bench-'));
   onExit(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -90,6 +98,7 @@ export async function startLo(root: string, probe: string, users: number, nodeFl
     // The baselines keep no presence; neither does Lo here (with it, every subscribe is announced to every
     // subscriber: 1,000 joins make 1,000,000 events before the benchmark starts).
     LO_NAMESPACES: JSON.stringify({ public: { presence: false, typing: false } }),
+    ...extraEnv,
   };
   const child = spawnTs('lo serve', path.join(root, 'packages/server/src/cli/main.ts'), ['serve'], {
     nodeFlags: ['--expose-gc', ...nodeFlags],
@@ -102,7 +111,7 @@ export async function startLo(root: string, probe: string, users: number, nodeFl
     await waitReady(child, base, 60_000);
     const tokens: string[] = [];
     for (let i = 0; i < users; i += 1) tokens.push(await signup(base));
-    return { child, port, tokens };
+    return { child, port, tokens, base };
   } catch (error) {
     await child.stop();
     throw error;

@@ -21,6 +21,8 @@ export interface ConnectOptions {
   token: string;
   /** Subscribe to this channel (room) once authenticated. */
   channel?: string;
+  /** Lo only: open a geo subscription here once authenticated (geo posts arrive through onData). */
+  geo?: { lat: number; lng: number; radius: number };
   localAddress?: string;
   /** Called with the `data` of every message delivered on the subscribed channel. */
   onData?: (data: unknown) => void;
@@ -58,6 +60,16 @@ interface ServerFrame {
   ok?: boolean;
   error?: { code?: string; message?: string };
   data?: unknown;
+  message?: { content?: string };
+}
+
+/** A geo post's content, which the geo benchmark fills with the same JSON a channel payload carries. */
+function geoData(content: string | undefined): unknown {
+  try {
+    return JSON.parse(content ?? 'null');
+  } catch {
+    return null;
+  }
 }
 
 async function connectLoProtocol(endpoint: Endpoint, options: ConnectOptions): Promise<Connection> {
@@ -75,6 +87,7 @@ async function connectLoProtocol(endpoint: Endpoint, options: ConnectOptions): P
       if (line === '') continue;
       const frame = JSON.parse(line) as ServerFrame;
       if (frame.type === 'msg') options.onData?.(frame.data);
+      else if (frame.type === 'geo.msg') options.onData?.(geoData(frame.message?.content));
       else if (typeof frame.re === 'number') {
         const call = pending.get(frame.re);
         pending.delete(frame.re);
@@ -109,6 +122,7 @@ async function connectLoProtocol(endpoint: Endpoint, options: ConnectOptions): P
     await opened;
     await request({ type: 'auth', token: options.token });
     if (options.channel !== undefined) await request({ type: 'sub', channel: options.channel });
+    if (options.geo !== undefined) await request({ type: 'geo.sub', ...options.geo });
   };
   await withTimeout(setup(), options.timeoutMs ?? 30_000, `connect to ${endpoint.url}`, close);
   ready = true;
