@@ -2,6 +2,7 @@
 // Checks the dependency direction of DESIGN section 2:
 //   util ← errors ← core ← {store, ratelimit, security, broker, presence, ops, config} ← {http, realtime} ← app ← cli
 // core/ is plain TypeScript: node built-ins and @lo/protocol only (no driver, ws or Fastify).
+// loadgen/ (`lo bench`) is a client of the public API and protocol: it may not reach into the server.
 // The client SDK runs in browsers: @lo/protocol only, no node built-ins; protocol imports nothing.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -19,6 +20,7 @@ const ALLOWED = {
   http: ['util', 'errors', 'core', 'http', 'ops', 'config'],
   realtime: ['util', 'errors', 'core', 'realtime', 'ops', 'config'],
   app: ['*'],
+  loadgen: ['errors', 'loadgen'],
   version: [],
   cli: ['*'],
 };
@@ -29,6 +31,7 @@ const EXTERNAL = {
   core: ['@lo/protocol'],
   http: ['*'],
   realtime: ['*'],
+  loadgen: ['@lo/protocol', 'ws', 'hdr-histogram-js'],
 };
 
 function files(dir) {

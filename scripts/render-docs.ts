@@ -90,6 +90,8 @@ const RULE_USE: Record<string, string> = {
   typing: 'typing indicators per user and channel',
   presence: 'presence state changes per user',
   status: 'online/idle status changes per user',
+  beacon: 'live beacons (`loc`) per user: one per window, so accepted ones are at least 2 s apart',
+  area: 'area counts per user (`GET /areas/count` and `area.count` together)',
 };
 const ruleRows = Object.values(DEFAULT_RATE_RULES).map(
   (r) => `| \`${r.name}\` | ${r.points} per ${r.durationS} s | ${RULE_USE[r.name] ?? ''} |`,

@@ -1,4 +1,5 @@
 import type {
+  AreaCount,
   AuthResult,
   BlockEntry,
   CreateGeoMessage,
@@ -24,8 +25,11 @@ import type { ReconnectOptions } from './realtime/backoff.js';
 import type { Channel } from './realtime/channel.js';
 import type { ConnectionState } from './realtime/connection.js';
 import type { Listener } from './realtime/emitter.js';
+import type { GeoArea, NearbyOptions } from './realtime/geo-area.js';
 import { Realtime, type ClientEvents, type UserStatusSetting } from './realtime/realtime.js';
 import type { WebSocketConstructor } from './realtime/socket.js';
+import { locationApi, type AreaQuery, type LocationApi } from './location-api.js';
+import type { LocationWatch } from './realtime/location-watch.js';
 import { dmsApi, roomsApi } from './rooms-api.js';
 import { REFRESH_MARGIN_MS, tokensFrom, type Tokens } from './session.js';
 import { send, type Method, type RequestOptions, type TransportOptions } from './transport.js';
@@ -82,6 +86,8 @@ export class LoClient {
   private refreshing: Promise<Tokens> | null = null;
   private readonly realtime: Realtime;
   private signedIn: UserRef | null = null;
+  /** Live location: `update` your beacon, `watch` a friend's, `friends()`, `areaCount` (location-api.ts). */
+  readonly location: LocationApi;
 
   constructor(private readonly options: ClientOptions) {
     this.transport = {
@@ -98,6 +104,7 @@ export class LoClient {
       requestTimeoutMs: options.requestTimeoutMs,
       outboxMax: options.outboxMax,
     });
+    this.location = locationApi(this.realtime, (method, path, request) => this.call(method, path, request));
   }
 
   // ---- real time ----
@@ -143,6 +150,24 @@ export class LoClient {
   /** Your friends' current statuses. */
   friendStatuses(): Promise<FriendStatus[]> {
     return this.realtime.friendStatuses();
+  }
+
+  /**
+   * Opens a live geo area: the posts around a position as they are made, following you as you `move()` it, across
+   * reconnects (see GeoArea and docs/SDK.md). One at a time: `close()` it before opening another.
+   */
+  nearby(options: NearbyOptions): GeoArea {
+    return this.realtime.nearby(options);
+  }
+
+  /** Watches a user's live beacon: `.on('location', …)`, `close()`; resubscribed after reconnects. */
+  watchLocation(userId: string): LocationWatch {
+    return this.location.watch(userId);
+  }
+
+  /** People sharing a live location around a point: a number, or `"few"` (see `location.areaCount`). */
+  areaCount(query: AreaQuery): Promise<AreaCount> {
+    return this.location.areaCount(query);
   }
 
   // ---- HTTP ----
@@ -191,6 +216,8 @@ export class LoClient {
     decline: (requestId: string) => this.call<FriendRequest>('POST', `/friends/requests/${encodeURIComponent(requestId)}/decline`),
     list: (page: PageOptions = {}) => this.call<Page<Friend>>('GET', '/friends', { query: { ...page } }),
     remove: (userId: string) => this.call<void>('DELETE', `/friends/${encodeURIComponent(userId)}`),
+    /** Friends whose live beacon you may see now (the same as `location.friends()`). */
+    locations: () => this.location.friends(),
   };
 
   readonly blocks = {

@@ -4,6 +4,7 @@
  * act on; the client SDK splits server messages with `decodeServerMessage`.
  */
 import { LIMITS } from './limits.js';
+import { GEO_LIMITS } from './live-location.js';
 import { isChannelName, WS_LIMITS, type ClientFrame, type RequestId, type ServerFrame } from './realtime.js';
 
 export type DecodeResult =
@@ -65,7 +66,7 @@ const SPECS: Record<ClientFrame['type'], FrameSpec> = {
   'geo.sub': { needsId: true, required: { lat, lng }, optional: { radius, since: str(64) } },
   'geo.unsub': { needsId: true, required: {} },
   loc: { needsId: false, required: { lat, lng }, optional: { accuracy } },
-  'area.count': { needsId: true, required: { lat, lng, radius } },
+  'area.count': { needsId: true, required: { lat, lng, radius: number(GEO_LIMITS.areaRadiusMinM, GEO_LIMITS.areaRadiusMaxM) } },
 };
 
 function isRequestId(v: unknown): v is RequestId {

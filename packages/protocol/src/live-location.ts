@@ -19,6 +19,9 @@ export const GEO_LIMITS = {
   /** Smallest and largest `within` of proximity alerts, in metres. */
   proximityMinM: 200,
   proximityMaxM: 5000,
+  /** Smallest and largest radius of an area count, in metres (counts go by ~1 km coarse points). */
+  areaRadiusMinM: 200,
+  areaRadiusMaxM: 10_000,
 } as const;
 
 // ---- client → server ----
@@ -51,6 +54,7 @@ export interface AreaCountFrame {
   id: RequestId;
   lat: number;
   lng: number;
+  /** Metres, GEO_LIMITS.areaRadiusMinM to GEO_LIMITS.areaRadiusMaxM. */
   radius: number;
 }
 

@@ -1,5 +1,6 @@
 /** HTTP shapes of rooms and chat history (DESIGN section 4). A room's channel is `room:<id>`. */
 import type { Timestamp, UserRef } from './api.js';
+import type { DistanceBand } from './limits.js';
 
 export type RoomVisibility = 'public' | 'private';
 export type RoomRole = 'owner' | 'member';
@@ -27,11 +28,28 @@ export interface Room {
   /** The room's channel for `sub` and `pub`: `room:<id>`. */
   channel: string;
   owner: UserRef;
-  geofence: GeofenceInput | null;
+  geofence: Required<GeofenceInput> | null;
   member_count: number;
   created_at: Timestamp;
   /** Your role in the room; null when you are not a member. */
   my_role: RoomRole | null;
+}
+
+/** `GET /rooms/nearby`: a public geofenced room near the asked point, nearest first. */
+export interface NearbyRoom extends Room {
+  /** From the asked point to the fence's centre. */
+  distance_band: DistanceBand;
+  /** Whether the asked point is inside the fence. */
+  inside: boolean;
+}
+
+export interface NearbyRoomsQuery {
+  lat: number;
+  lng: number;
+  /** Metres: rooms whose fence reaches within this of the point (default 1,000). */
+  radius?: number;
+  limit?: number;
+  cursor?: string;
 }
 
 export interface RoomMember {

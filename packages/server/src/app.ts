@@ -4,11 +4,15 @@ import { AuthService } from './core/auth/auth-service.js';
 import { ChannelAccess } from './core/channels/channel-access.js';
 import { ChannelService } from './core/channels/channel-service.js';
 import { retentionOf } from './core/channels/namespaces.js';
+import { GeoFanout } from './core/geo/geo-fanout.js';
 import { MessageService } from './core/messages/message-service.js';
 import { RoomService } from './core/rooms/room-service.js';
 import { SocialService } from './core/social/social-service.js';
 import type { Store } from './core/store.js';
 import { LocationService } from './core/users/location-service.js';
+import { AreaService } from './core/location/area-service.js';
+import { BeaconService } from './core/location/beacon-service.js';
+import { ProximityService } from './core/location/proximity-service.js';
 import { UserService } from './core/users/user-service.js';
 import { buildHttp } from './http/http-server.js';
 import type { Http } from './http/http-deps.js';
@@ -73,7 +77,9 @@ export async function createApp(config: Config, clock: Clock = systemClock, shar
   const metrics = new Metrics();
   const health = new HealthState(VERSION, { database: () => store.ping(), broker: () => broker.ping() });
   const tokens = jwtCodec(loadJwtSecret(config.jwtSecret, config.dataDir));
-  const channels = new ChannelService(store, broker, new ChannelAccess(store, config.namespaces), clock, limiter);
+  // A stored message the broker did not take goes to this node's subscribers from the store (realtime is built below).
+  const undelivered = (channel: string, err: unknown): void => realtime.undelivered(channel, err);
+  const channels = new ChannelService(store, broker, new ChannelAccess(store, config.namespaces), clock, limiter, undelivered);
   const auth = new AuthService({
     store,
     hasher: argon2Hasher,
@@ -86,14 +92,24 @@ export async function createApp(config: Config, clock: Clock = systemClock, shar
     events: channels,
   });
   const locations = new LocationService(store, clock, config.maxSpeedMps);
-  const messages = new MessageService(store, locations, clock, privacyKey, {
-    privacyGridM: config.privacyGridM,
-    defaultTtlS: config.messageTtlS,
-    editWindowS: config.messageEditWindowS,
-  });
+  const messages = new MessageService(
+    store,
+    locations,
+    clock,
+    privacyKey,
+    {
+      privacyGridM: config.privacyGridM,
+      defaultTtlS: config.messageTtlS,
+      editWindowS: config.messageEditWindowS,
+    },
+    new GeoFanout(broker, (err) => http.log.error({ err }, 'geo fan-out')),
+  );
   const users = new UserService(store, clock, channels);
   const social = new SocialService(store, clock, channels);
   const rooms = new RoomService(store, clock, channels);
+  const proximity = new ProximityService(store, broker);
+  const beacons = new BeaconService({ store, locations, proximity, broker, limiter, clock, privacyKey, rule: config.rateLimits.beacon });
+  const areas = new AreaService(store, limiter, clock, { k: config.areaK, rule: config.rateLimits.area });
   const deps = {
     config,
     version: VERSION,
@@ -109,15 +125,21 @@ export async function createApp(config: Config, clock: Clock = systemClock, shar
     messages,
     rooms,
     channels,
+    beacons,
+    areas,
   };
   const http = await buildHttp(deps);
-  const realtime = new RealtimeNode({ store, broker, presence, limiter, auth, channels, log: http.log }, realtimeSettings(config));
+  const realtime = new RealtimeNode(
+    { store, broker, presence, limiter, auth, channels, messages, locations, beacons, areas, clock, log: http.log },
+    realtimeSettings(config),
+  );
   await realtime.start();
   registerRealtimeMetrics(metrics, realtime);
   const gateway = attachGateway(http.server, realtime, config);
   const housekeeping = startHousekeeping(HOUSEKEEPING_MS, http.log, [
     () => messages.purgeExpired(),
     () => channels.trim(retentionOf(config.namespaces)),
+    () => beacons.purgeExpired(),
   ]);
 
   return {
@@ -145,7 +167,10 @@ export async function createApp(config: Config, clock: Clock = systemClock, shar
       gateway.close();
       await realtime.close();
       await limiter.close();
-      await http.close();
+      // Keep-alive connections whose requests finish after the close began go idle only then; Fastify closed
+      // the idle ones at the start, so these would linger until keepAliveTimeout (65 s) without a sweep.
+      const sweep = setInterval(() => http.server.closeIdleConnections(), 100);
+      await http.close().finally(() => clearInterval(sweep));
       await store.close();
     },
   };

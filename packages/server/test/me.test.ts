@@ -49,6 +49,7 @@ describe('GET /me', () => {
       location_precision: 'coarse',
       ghost_mode: false,
       ghost_until: null,
+      proximity_radius: null,
     });
     assert.ok(Math.abs(Date.parse(me.created_at) - clock.now()) < 60_000);
   });

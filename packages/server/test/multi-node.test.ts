@@ -1,71 +1,23 @@
 /**
  * Three nodes in one process over one database (DESIGN section 2: one delivery path for one node and
- * many), once on an in-process bus and once on real Redis (LO_TEST_REDIS_URL, found by
- * scripts/run-tests.mjs; skipped loudly without it, a failure in CI). Each node is a whole server on its
- * own port; they share the SQLite file, the JWT secret and the bus.
+ * many), on each store (one SQLite file; one PostgreSQL schema, LO_TEST_POSTGRES_URL) and each bus (an
+ * in-process bus; real Redis, LO_TEST_REDIS_URL). Backends that do not answer are skipped loudly by
+ * scripts/run-tests.mjs (a failure in CI). Each node is a whole server on its own port.
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { MessageFrame } from '@lo/client';
 import { createClient } from 'redis';
-import { createApp, type App, type Shared } from '../src/app.js';
-import { MemoryBroker, MemoryBus } from '../src/broker/memory-broker.js';
-import { loadConfig } from '../src/config/config.js';
-import { MemoryPresence } from '../src/presence/memory-presence.js';
-import { MemoryRateLimiter } from '../src/ratelimit/memory-rate-limiter.js';
-import { sdkClient, tempDir, TEST_ENV } from './helpers/test-server.js';
+import type { MemoryBroker } from '../src/broker/memory-broker.js';
+import { BUSES, startNodes, STORES, type Cluster, type ClusterNode as Node } from './helpers/cluster.js';
+import { sdkClient } from './helpers/test-server.js';
 import { strongPassword, uniqueUsername } from './helpers/users.js';
 import { WsTestClient } from './helpers/ws-client.js';
 import { until } from './helpers/wait.js';
 
-interface Node {
-  app: App;
-  url: string;
-}
-
-interface Cluster {
-  nodes: Node[];
-  close(): Promise<void>;
-}
-
-/** Starts three nodes; `shared(i)` gives node i what it shares with the others (or nothing: from LO_BROKER_URL). */
-async function cluster(env: Record<string, string>, shared: (i: number) => Partial<Shared>): Promise<Cluster> {
-  const dir = tempDir('lo-cluster-');
-  const common = { ...TEST_ENV, LO_DATABASE_URL: 'sqlite:' + path.join(dir, 'shared.db'), LO_JWT_SECRET: 'x'.repeat(40), ...env };
-  const nodes: Node[] = [];
-  for (let i = 0; i < 3; i++) {
-    const app = await createApp(loadConfig({ ...common, LO_DATA_DIR: path.join(dir, `node${i}`) }), undefined, shared(i));
-    nodes.push({ app, url: await app.listen() });
-  }
-  return {
-    nodes,
-    async close() {
-      for (const node of nodes) await node.app.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-const inProcess = (): ((i: number) => Partial<Shared>) => {
-  const bus = new MemoryBus();
-  const presence = new MemoryPresence(60_000);
-  const limiter = new MemoryRateLimiter();
-  return () => ({ broker: new MemoryBroker(bus), presence, limiter });
-};
-
-const buses: Array<{ name: string; skip?: string; start: () => Promise<Cluster> }> = [
-  { name: 'in-process bus', start: () => cluster({}, inProcess()) },
-  {
-    name: 'Redis',
-    ...(process.env.LO_TEST_REDIS_URL === undefined && { skip: 'no Redis server (set LO_TEST_REDIS_URL)' }),
-    start: () => cluster({ LO_BROKER_URL: process.env.LO_TEST_REDIS_URL ?? '' }, () => ({})),
-  },
-];
-
-for (const bus of buses) {
-  describe(`three nodes on ${bus.name}`, { ...(bus.skip !== undefined && { skip: bus.skip }) }, () => {
+for (const { store, bus } of STORES.flatMap((store) => BUSES.map((bus) => ({ store, bus })))) {
+  const skip = store.skip ?? bus.skip;
+  describe(`three nodes on ${store.name} and ${bus.name}`, { ...(skip !== undefined && { skip }) }, () => {
     let c: Cluster;
     const closers: Array<() => void> = [];
     after(async () => {
@@ -74,7 +26,7 @@ for (const bus of buses) {
     });
 
     test('publishes on every node reach subscribers on every node, all in the same order', async () => {
-      c = await bus.start();
+      c = await startNodes({ store, env: bus.env, shared: bus.shared() });
       const [a, b, cc] = c.nodes as [Node, Node, Node];
       const owner = sdkClient(a.url);
       const auth = await owner.auth.signup({ username: uniqueUsername('node'), password: strongPassword() });

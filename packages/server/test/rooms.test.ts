@@ -80,8 +80,9 @@ describe('creating and viewing rooms', () => {
     const geofence = { ...PARIS, radius: 300 };
     const room = await createRoom(owner!, { visibility: 'private', geofence });
     assert.equal(room.visibility, 'private');
-    assert.deepEqual(room.geofence, geofence);
-    assert.deepEqual((await call<Room>(owner!, 'GET', `/rooms/${room.id}`)).body.geofence, geofence);
+    // join_inside defaults to false: the fence guards posting only.
+    assert.deepEqual(room.geofence, { ...geofence, join_inside: false });
+    assert.deepEqual((await call<Room>(owner!, 'GET', `/rooms/${room.id}`)).body.geofence, { ...geofence, join_inside: false });
   });
 
   test('a public room is visible to anyone, with my_role null for non-members', async () => {

@@ -102,8 +102,9 @@ export class Channel {
     readonly name: string,
     private readonly host: ChannelHost,
   ) {
-    // public: channels are ephemeral: no offsets, so nothing to recover or deduplicate.
-    this.stream = new StreamCursor(namespaceOf(name) !== 'public');
+    // public: and loc: channels are ephemeral: no offsets, so nothing to recover or deduplicate.
+    const namespace = namespaceOf(name);
+    this.stream = new StreamCursor(namespace !== 'public' && namespace !== 'loc');
   }
 
   /** The last position delivered, for persisted channels once subscribed; resubscribing resumes from here. */

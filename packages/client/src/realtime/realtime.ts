@@ -3,7 +3,9 @@ import {
   type AuthResultFrame,
   type ClientFrame,
   type FriendStatus,
+  type LocEventFrame,
   type MessageFrame,
+  type ProximityFrame,
   type PubResult,
   type ServerPush,
   type StatusResult,
@@ -22,6 +24,7 @@ import {
   type TokenSource,
 } from './connection.js';
 import { Emitter, type Listener } from './emitter.js';
+import { GeoArea, type NearbyOptions } from './geo-area.js';
 import { Outbox } from './outbox.js';
 import type { WebSocketConstructor } from './socket.js';
 
@@ -44,6 +47,8 @@ export interface ClientEvents {
   error: [error: LoError];
   /** A message on your own `user:<id>` channel (subscribed automatically, with recovery). */
   notification: [message: MessageFrame];
+  /** A friend came within (`near`) or went beyond (`far`) the proximity distance you both set (`proximity_radius`). */
+  proximity: [event: ProximityFrame];
 }
 
 export type UserStatusSetting = 'online' | 'idle';
@@ -51,9 +56,13 @@ export type UserStatusSetting = 'online' | 'idle';
 /** The real-time half of the client: channels, the outbox and the connection, wired together. */
 export class Realtime implements ChannelHost {
   readonly events = new Emitter<ClientEvents>();
+  /** `loc` pushes by channel, for location watches (location-watch.ts). */
+  readonly locations = new Emitter<Record<string, [event: LocEventFrame]>>();
   private readonly connection: Connection;
   private readonly outbox: Outbox;
   private readonly channels = new Map<string, Channel>();
+  /** The live geo area (one per connection, as the protocol has it). */
+  private geo: GeoArea | null = null;
   private readonly requestTimeoutMs: number;
   private status: UserStatusSetting | null = null;
   private userChannel: { channel: Channel; off: () => void } | null = null;
@@ -74,10 +83,12 @@ export class Realtime implements ChannelHost {
     events.on('state', (state, info) => this.events.emit('state', state, info));
     events.on('open', (auth) => void this.opened(auth));
     events.on('down', () => {
+      this.geo?.handleDown();
       this.outbox.down();
       for (const channel of this.channels.values()) channel.handleDown();
     });
     events.on('stop', (error) => {
+      this.geo?.handleStop(error);
       for (const channel of this.channels.values()) channel.handleStop(error);
       // disconnect() keeps the outbox for a later connect(); a terminal close (session over) empties it.
       if (!(error instanceof LoRealtimeError && error.code === 'disconnected')) this.outbox.fail(error);
@@ -122,6 +133,15 @@ export class Realtime implements ChannelHost {
 
   off<K extends keyof ClientEvents>(event: K, listener: Listener<ClientEvents[K]>): void {
     this.events.off(event, listener);
+  }
+
+  /** Opens the live geo area around a position (see GeoArea); one at a time: close() it before opening another. */
+  nearby(options: NearbyOptions): GeoArea {
+    if (this.geo !== null) throw new LoRealtimeError('already_subscribed', 'this client already has a nearby area: close() it first');
+    const area = new GeoArea(options, this);
+    this.geo = area;
+    area.start();
+    return area;
   }
 
   channel(name: string): Channel {
@@ -176,12 +196,17 @@ export class Realtime implements ChannelHost {
     this.events.emit('error', error);
   }
 
+  /** @internal The area was closed (by the app or by a refusal): another may be opened. */
+  forgetArea(area: GeoArea): void {
+    if (this.geo === area) this.geo = null;
+  }
+
   /** After every authentication: own user channel, status, resubscribe everything, then send the outbox. */
   private async opened(auth: AuthResultFrame): Promise<void> {
     const round = ++this.round;
     this.adoptUser(auth.user);
     if (this.status !== null) this.connection.send({ type: 'status', status: this.status });
-    await Promise.all([...this.channels.values()].map((channel) => channel.sync()));
+    await Promise.all([...[...this.channels.values()].map((channel) => channel.sync()), this.geo?.sync()]);
     if (round === this.round && this.connected) this.outbox.open();
   }
 
@@ -210,6 +235,17 @@ export class Realtime implements ChannelHost {
         return;
       case 'status':
         this.events.emit('status', { user: frame.user, status: frame.status });
+        return;
+      case 'loc':
+        this.locations.emit(frame.channel, frame);
+        return;
+      case 'geo.msg':
+      case 'geo.enter':
+      case 'geo.exit':
+        this.geo?.handlePush(frame);
+        return;
+      case 'proximity':
+        this.events.emit('proximity', frame);
         return;
       case 'error':
         this.events.emit('error', LoRealtimeError.from(frame.error));

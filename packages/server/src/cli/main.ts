@@ -1,8 +1,13 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
+import { runBackup } from './backup.js';
+import { registerBench } from './bench.js';
+import { runExport } from './export.js';
 import { failAndExit } from './fail.js';
+import { runImport } from './import.js';
 import { runMigrate } from './migrate.js';
+import { runRestore } from './restore.js';
 import { runServe } from './serve.js';
 import { runUserCreate } from './user-create.js';
 
@@ -26,5 +31,31 @@ program
   .option('--admin', 'give the user the admin role', false)
   .option('--password <password>', 'password (prefer LO_USER_PASSWORD: arguments show up in process lists)')
   .action(runUserCreate);
+
+program
+  .command('export')
+  .description('write the whole database as portable JSON lines (stdout unless --out), safe while a server runs')
+  .option('--out <file>', 'write to this file (mode 0600, complete once it has its name)')
+  .action(runExport);
+
+program
+  .command('import')
+  .description('load an export into the (new, empty) database LO_DATABASE_URL names, all or nothing')
+  .argument('<file>', 'the export (- for stdin)')
+  .action(runImport);
+
+program
+  .command('backup')
+  .description('SQLite: a consistent copy while the server runs; PostgreSQL: pg_dump, or how to run it')
+  .option('--out <file>', 'backup file (default: <LO_DATA_DIR>/backups/lo-<time>.db or .dump)')
+  .action(runBackup);
+
+program
+  .command('restore')
+  .description('put a SQLite backup in place of the database (servers stopped); the replaced file is kept aside')
+  .argument('<file>', 'a file made by lo backup')
+  .action(runRestore);
+
+registerBench(program);
 
 program.parseAsync().catch(failAndExit);

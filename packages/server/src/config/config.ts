@@ -37,6 +37,7 @@ export interface Config {
   wsAuthTimeoutS: number;
   wsWriteDelayMs: number;
   namespaces: NamespaceTable;
+  areaK: number;
 }
 
 interface Variable {
@@ -149,6 +150,11 @@ export const VARIABLES: Variable[] = [
     default: '',
     doc: 'JSON overrides of channel namespace settings (docs/PROTOCOL.md), e.g. `{"room":{"historySize":5000,"maxSubscribers":500}}`.',
   },
+  {
+    env: 'LO_AREA_K',
+    default: '5',
+    doc: 'Area counts (`GET /api/areas/count`, `area.count`) below this many people answer only `"few"` (2–1000), so a count never singles anyone out.',
+  },
 ];
 
 export class ConfigError extends Error {
@@ -218,6 +224,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     wsAuthTimeoutS: int('LO_WS_AUTH_TIMEOUT', 1, 60),
     wsWriteDelayMs: int('LO_WS_WRITE_DELAY', 0, 1000),
     namespaces: namespacesFrom(raw('LO_NAMESPACES'), problems),
+    areaK: int('LO_AREA_K', 2, 1000),
   };
   if (!/^(memory|(rediss?|nats):\/\/.+)$/.test(config.brokerUrl)) {
     problems.push(`LO_BROKER_URL=${config.brokerUrl}: expected memory, redis://… or nats://…`);

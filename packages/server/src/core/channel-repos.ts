@@ -4,6 +4,7 @@
  * each method is atomic, times are milliseconds since the epoch, ids are ULIDs made by the caller.
  */
 import type { RoomRole, RoomVisibility, StreamPosition } from '@lo/protocol';
+import type { Box } from './geo/bbox.js';
 import type { PageAfter } from './store.js';
 
 export interface ChannelMessageRecord {
@@ -57,6 +58,8 @@ export interface Geofence {
   lng: number;
   /** Metres. */
   radius: number;
+  /** Joining needs a current location inside too (posting always does). */
+  joinInside: boolean;
 }
 
 export type { RoomRole };
@@ -91,4 +94,6 @@ export interface RoomRepo {
   memberCount(roomId: string): Promise<number>;
   /** Rooms `userId` is a member of, most recently joined first (the page key is the join time and room id). */
   ofUser(userId: string, limit: number, after?: PageAfter): Promise<Array<RoomRecord & { joinedAt: number }>>;
+  /** Public rooms with a geofence whose centre lies in one of `boxes`, about nearest to (lat, lng) first, at most `limit`. */
+  fencedNear(boxes: Box[], lat: number, lng: number, limit: number): Promise<RoomRecord[]>;
 }

@@ -3,6 +3,8 @@
  * consumes one of these, keyed by user when authenticated and by client IP otherwise. Deployments
  * override quotas with LO_RATE_LIMITS (`name=points/seconds,...`).
  */
+import { GEO_LIMITS } from '@lo/protocol';
+
 export interface RateRule {
   readonly name: string;
   /** Requests allowed per window. */
@@ -32,6 +34,10 @@ export const DEFAULT_RATE_RULES = {
   presence: { name: 'presence', points: 10, durationS: 10 },
   /** Status changes (online/idle) per user. */
   status: { name: 'status', points: 20, durationS: 60 },
+  /** Live beacons (`loc`) per user: one per GEO_LIMITS.beaconMinIntervalS (a window opens on an accepted one). */
+  beacon: { name: 'beacon', points: 1, durationS: GEO_LIMITS.beaconMinIntervalS },
+  /** Area counts per user, over HTTP and WebSocket together: each is a probe of where people are. */
+  area: { name: 'area', points: 10, durationS: 60 },
 } as const satisfies Record<string, RateRule>;
 
 export type RateRuleName = keyof typeof DEFAULT_RATE_RULES;

@@ -11,6 +11,7 @@
  *   after it in the list's order, so pages never repeat or skip an item.
  */
 import type { ChannelRepo, RoomRepo } from './channel-repos.js';
+import type { BeaconRepo, ProximityRepo } from './live-location-repos.js';
 import type { LocationPrecision, LocationSharing, MessageVisibility, NearbySort, Role } from '@lo/protocol';
 
 export interface UserRecord {
@@ -26,6 +27,8 @@ export interface UserRecord {
   locationPrecision: LocationPrecision;
   ghostMode: boolean;
   ghostUntil: number | null;
+  /** Metres of friend proximity alerts; null: off. */
+  proximityRadius: number | null;
 }
 
 export type NewUser = Pick<UserRecord, 'id' | 'username' | 'passwordHash' | 'role' | 'createdAt'>;
@@ -33,7 +36,15 @@ export type NewUser = Pick<UserRecord, 'id' | 'username' | 'passwordHash' | 'rol
 export type UserPatch = Partial<
   Pick<
     UserRecord,
-    'displayName' | 'visibilityRadius' | 'locationSharing' | 'locationPrecision' | 'ghostMode' | 'ghostUntil' | 'role' | 'bannedAt'
+    | 'displayName'
+    | 'visibilityRadius'
+    | 'locationSharing'
+    | 'locationPrecision'
+    | 'ghostMode'
+    | 'ghostUntil'
+    | 'proximityRadius'
+    | 'role'
+    | 'bannedAt'
   >
 >;
 
@@ -47,7 +58,7 @@ export interface UserRepo {
   update(id: string, patch: UserPatch): Promise<UserRecord | null>;
   /**
    * Deletes the account and everything it owns: sessions, posts, channel messages, room memberships (and
-   * rooms it owns), reactions, reports, graph edges, location.
+   * rooms it owns), reactions, reports, graph edges, location, beacon, proximity pairs.
    */
   delete(id: string): Promise<boolean>;
   count(): Promise<number>;
@@ -207,6 +218,11 @@ export interface NearbyScan {
   /** Posts expired at this time are skipped. */
   now: number;
   after?: NearbyAfter;
+  /**
+   * sort=recent only: just the posts after this one in (createdAt, id) order, i.e. newer ones (live geo
+   * recovery). The scan stops once it reaches it instead of reading the area's whole history.
+   */
+  newerThan?: { createdAt: number; id: string };
 }
 
 export interface NearbyHit {
@@ -287,6 +303,8 @@ export interface Store {
   readonly audit: AuditRepo;
   readonly channels: ChannelRepo;
   readonly rooms: RoomRepo;
+  readonly beacons: BeaconRepo;
+  readonly proximity: ProximityRepo;
   /** A random per-deployment key kept in the database (so every node shares it), made on first use. */
   secret(name: string): Promise<Uint8Array>;
   /** Applies pending migrations; safe to call on every start. */

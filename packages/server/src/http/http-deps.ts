@@ -17,6 +17,8 @@ import type { RateLimiter, RateRuleName } from '../core/rate-rules.js';
 import type { SocialService } from '../core/social/social-service.js';
 import type { Store } from '../core/store.js';
 import type { LocationService } from '../core/users/location-service.js';
+import type { AreaService } from '../core/location/area-service.js';
+import type { BeaconService } from '../core/location/beacon-service.js';
 import type { UserService } from '../core/users/user-service.js';
 import type { HealthState } from '../ops/health.js';
 import type { Metrics } from '../ops/metrics.js';
@@ -47,6 +49,8 @@ export interface HttpDeps {
   messages: MessageService;
   rooms: RoomService;
   channels: ChannelService;
+  beacons: BeaconService;
+  areas: AreaService;
 }
 
 /** Route options of an authenticated route: the token is checked first, before the body is even read. */

@@ -12,6 +12,7 @@ import { rateLimits } from './rate-limit.js';
 import { registerAuthRoutes } from './routes/auth.js';
 import { registerBlockRoutes } from './routes/blocks.js';
 import { registerFriendRoutes } from './routes/friends.js';
+import { registerLiveLocationRoutes } from './routes/live-location.js';
 import { registerMeRoutes } from './routes/me.js';
 import { registerMessageRoutes } from './routes/messages.js';
 import { registerOpsRoutes } from './routes/ops.js';
@@ -92,6 +93,7 @@ export async function buildHttp(deps: HttpDeps): Promise<Http> {
       registerMeRoutes(typed, routeDeps);
       registerUserRoutes(typed, routeDeps);
       registerFriendRoutes(typed, routeDeps);
+      registerLiveLocationRoutes(typed, routeDeps);
       registerBlockRoutes(typed, routeDeps);
       registerMessageRoutes(typed, routeDeps);
       registerRoomRoutes(typed, routeDeps);

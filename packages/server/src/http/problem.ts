@@ -67,7 +67,7 @@ export function setRateLimitHeaders(reply: FastifyReply, info: RateLimitInfo): v
 export function sendProblem(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const loError = toLoError(error);
   if (loError.code === 'internal') request.log.error({ err: loError.cause ?? error }, 'unhandled error');
-  else if (loError.status >= 500) request.log.warn({ code: loError.code }, loError.message);
+  else if (loError.status >= 500) request.log.warn({ code: loError.code, err: loError.cause }, loError.message);
   if (loError.retryAfter !== undefined) reply.header('Retry-After', String(loError.retryAfter));
   if (loError.rateLimit !== undefined) setRateLimitHeaders(reply, loError.rateLimit);
   return reply.code(loError.status).type('application/problem+json').send(problemBody(loError, request.id));

@@ -28,11 +28,14 @@ export class HealthState {
   async readiness(): Promise<Health> {
     const checks: Record<string, HealthCheck[]> = {};
     let status: Health['status'] = this.ready ? 'pass' : 'fail';
-    for (const [name, probe] of Object.entries(this.probes)) {
-      const check = await timed(probe);
+    // In parallel: with the database and the broker both gone, the answer still comes within one timeout.
+    const probes = Object.entries(this.probes);
+    const results = await Promise.all(probes.map(([, probe]) => timed(probe)));
+    probes.forEach(([name], i) => {
+      const check = results[i]!;
       if (check.status === 'fail') status = 'fail';
       checks[`${name}:responseTime`] = [check];
-    }
+    });
     if (!this.ready) {
       checks['server:state'] = [
         { componentType: 'system', status: 'fail', time: new Date().toISOString(), output: 'starting or shutting down' },

@@ -1,5 +1,6 @@
 import { createClient, type RedisClientType } from 'redis';
 import type { PresenceInfo, PresenceStats, PresenceTracker } from '../core/presence.js';
+import { unavailable } from '../errors/unavailable.js';
 
 /**
  * Presence shared by every node, in Redis. Per channel, a sorted set scores each client id by when its
@@ -34,24 +35,31 @@ export class RedisPresence implements PresenceTracker {
     private readonly ttlMs: number,
     private readonly now: () => number = Date.now,
   ) {
-    this.client = createClient({ url, socket: { connectTimeout: 5000 } });
+    // Commands fail at once while Redis is unreachable instead of queueing until it is back: presence
+    // is ephemeral, and a caller waiting on it (a `presence` frame, a sign-in) gets a clear error.
+    this.client = createClient({ url, disableOfflineQueue: true, socket: { connectTimeout: 5000 } });
     this.client.on('error', () => undefined);
   }
 
-  async add(channel: string, clientId: string, info: PresenceInfo): Promise<boolean> {
-    await this.connected();
-    const now = this.now();
-    const args = [String(now), String(now + this.ttlMs), clientId, JSON.stringify(info), String(this.ttlMs)];
-    return (await this.client.eval(ADD, { keys: keys(channel), arguments: args })) === 1;
+  add(channel: string, clientId: string, info: PresenceInfo): Promise<boolean> {
+    return this.call(async () => {
+      const now = this.now();
+      const args = [String(now), String(now + this.ttlMs), clientId, JSON.stringify(info), String(this.ttlMs)];
+      return (await this.client.eval(ADD, { keys: keys(channel), arguments: args })) === 1;
+    });
   }
 
-  async remove(channel: string, clientId: string): Promise<boolean> {
-    await this.connected();
-    return (await this.client.eval(REMOVE, { keys: keys(channel), arguments: [String(this.now()), clientId] })) === 1;
+  remove(channel: string, clientId: string): Promise<boolean> {
+    return this.call(
+      async () => (await this.client.eval(REMOVE, { keys: keys(channel), arguments: [String(this.now()), clientId] })) === 1,
+    );
   }
 
-  async list(channel: string): Promise<Map<string, PresenceInfo>> {
-    await this.connected();
+  list(channel: string): Promise<Map<string, PresenceInfo>> {
+    return this.call(() => this.read(channel));
+  }
+
+  private async read(channel: string): Promise<Map<string, PresenceInfo>> {
     const [scores, infos] = keys(channel);
     const now = this.now();
     await this.sweep(scores, infos, now);
@@ -87,9 +95,15 @@ export class RedisPresence implements PresenceTracker {
     }
   }
 
-  private connected(): Promise<unknown> {
+  /** Runs `fn` once connected (the first connection is awaited); a lost connection becomes `unavailable`. */
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
     this.ready ??= this.client.connect();
-    return this.ready;
+    await this.ready;
+    try {
+      return await fn();
+    } catch (err) {
+      throw this.client.isReady ? err : unavailable('presence', err);
+    }
   }
 }
 

@@ -18,6 +18,7 @@ import type {
 import type { ChannelTarget } from '../core/channels/channel-access.js';
 import { messageFrame, partsOf } from '../core/channels/message-frame.js';
 import { LoError, isLoError } from '../errors/lo-error.js';
+import { pushLastBeacon } from './beacon-handlers.js';
 import type { Connection } from './connection.js';
 import { handleLiveLocationFrame } from './live-location-handlers.js';
 import type { RealtimeNode } from './realtime-node.js';
@@ -108,7 +109,10 @@ async function sub(node: RealtimeNode, conn: Connection, frame: SubFrame): Promi
     node.hub.unsubscribe(conn, channel);
     throw err;
   }
-  if (target.settings.presence) await join(node, conn, target, null);
+  if (target.namespace === 'loc') await pushLastBeacon(node, conn, channel);
+  // The reply is out, so a presence failure (Redis unreachable) must not answer the frame a second
+  // time: presence is ephemeral; the subscription stands and the failure is logged.
+  if (target.settings.presence) await join(node, conn, target, null).catch((err: unknown) => node.onError(err, conn));
 }
 
 async function unsub(node: RealtimeNode, conn: Connection, frame: UnsubFrame): Promise<void> {

@@ -5,7 +5,7 @@
  * broker out of order, so a publication that skips ahead waits briefly for the ones before it and,
  * if they do not come, the hub reads them from the store (they committed before it, so they are there).
  */
-import type { Broker, ControlEvent, Publication } from '../core/broker.js';
+import type { Broker, BrokerHandler, ControlEvent, Publication } from '../core/broker.js';
 import type { Outbound } from './outbound.js';
 
 /** What the hub needs of a connection. */
@@ -14,6 +14,8 @@ export interface HubClient {
   readonly userId: string;
   /** Users this connection's user blocks or is blocked by: their publications are not delivered. */
   readonly hidden: ReadonlySet<string>;
+  /** This connection's user's friends: publications with a `strangerFrame` give them `frame`. */
+  readonly friends: ReadonlySet<string>;
   readonly out: Outbound;
   control(event: ControlEvent): void;
 }
@@ -30,6 +32,9 @@ export type GapFiller = (channel: string, afterOffset: number, limit: number) =>
 /** Most publications read back from the store for one gap. */
 const MAX_FILL = 10_000;
 
+/** Channels read back at once by a resync. */
+const RESYNC_CONCURRENCY = 8;
+
 interface Subscriber {
   client: HubClient;
   /** Highest offset delivered (or replayed) to this subscriber. */
@@ -44,6 +49,8 @@ interface ChannelEntry {
   offset: number | null;
   pending: Map<number, Publication>;
   gapTimer: NodeJS.Timeout | null;
+  /** A resync is reading the store; `again`: another was asked for meanwhile, so it reads once more. */
+  resync: { again: boolean } | null;
 }
 
 export interface HubStats {
@@ -51,6 +58,7 @@ export interface HubStats {
   subscriptions: number;
   deliveries: number;
   gapFills: number;
+  resyncs: number;
 }
 
 export class Hub {
@@ -59,7 +67,9 @@ export class Hub {
   /** Local interest per broker topic: channel subscribers plus attached connections of the topic's user. */
   private readonly interest = new Map<string, number>();
   private readonly subscribing = new Map<string, Promise<void>>();
-  readonly stats: HubStats = { channels: 0, subscriptions: 0, deliveries: 0, gapFills: 0 };
+  /** Where `geo:<cell>` publications go (the geo index); they have no channel subscribers. */
+  private geo: BrokerHandler | null = null;
+  readonly stats: HubStats = { channels: 0, subscriptions: 0, deliveries: 0, gapFills: 0, resyncs: 0 };
 
   constructor(
     private readonly broker: Broker,
@@ -67,6 +77,11 @@ export class Hub {
     private readonly gapWaitMs: number,
     private readonly onError: (err: unknown) => void,
   ) {}
+
+  /** Hands every `geo:` topic publication to `handler`, which counts its interest with retain/release. */
+  routeGeo(handler: BrokerHandler): void {
+    this.geo = handler;
+  }
 
   subscriberCount(channel: string): number {
     return this.channels.get(channel)?.subscribers.size ?? 0;
@@ -79,7 +94,7 @@ export class Hub {
   async subscribe(client: HubClient, channel: string): Promise<void> {
     let entry = this.channels.get(channel);
     if (entry === undefined) {
-      entry = { subscribers: new Map(), offset: null, pending: new Map(), gapTimer: null };
+      entry = { subscribers: new Map(), offset: null, pending: new Map(), gapTimer: null, resync: null };
       this.channels.set(channel, entry);
       this.stats.channels++;
     }
@@ -161,6 +176,7 @@ export class Hub {
 
   /** The broker handler: every publication this node hears comes through here. */
   readonly handle = (topic: string, pub: Publication): void => {
+    if (topic.startsWith('geo:')) return this.geo?.(topic, pub);
     if (pub.control !== undefined || pub.to === 'user') {
       const clients = topic.startsWith('user:') ? this.users.get(topic.slice(5)) : undefined;
       if (clients === undefined) return;
@@ -204,31 +220,87 @@ export class Hub {
     this.stats.gapFills++;
     try {
       const rows = await this.fill(channel, entry.offset, Math.min(highest - entry.offset, MAX_FILL));
-      for (const row of rows) {
-        if (row.offset > entry.offset && !entry.pending.has(row.offset)) entry.pending.set(row.offset, { ...row });
-      }
       // Every offset up to the highest pending one committed before it, so what the store did not
-      // return was deleted (a deleted account's messages): step over those holes for good.
-      const last = Math.min(highest, entry.offset + MAX_FILL);
-      for (let offset = entry.offset + 1; offset <= last; offset++) {
-        const pub = entry.pending.get(offset);
-        entry.pending.delete(offset);
-        entry.offset = offset;
-        if (pub !== undefined) this.fanOut(entry, pub);
-      }
+      // return was deleted (a deleted account's messages).
+      this.stepThrough(entry, rows, Math.min(highest, entry.offset + MAX_FILL));
     } catch (err) {
       this.onError(err);
     }
     this.drain(channel, entry);
   }
 
+  /**
+   * Catches up channels with subscribers here (all by default) from the store: what the broker lost
+   * while it was away (it reconnected), or a publication it could not take after its commit. One read
+   * per channel at a time; a call while one runs makes it read once more after.
+   */
+  resync(channels: Iterable<string> = [...this.channels.keys()]): void {
+    const queue = [...channels];
+    // A few reads at a time: after a reconnection every channel of the node wants one, and a burst
+    // of thousands would queue on the database pool past its connect timeout.
+    const worker = async () => {
+      for (let channel = queue.shift(); channel !== undefined; channel = queue.shift()) await this.resyncChannel(channel);
+    };
+    const workers = Math.min(RESYNC_CONCURRENCY, queue.length);
+    for (let i = 0; i < workers; i++) void worker();
+  }
+
+  private async resyncChannel(channel: string): Promise<void> {
+    const entry = this.channels.get(channel);
+    if (entry === undefined || entry.offset === null) return;
+    if (entry.resync !== null) {
+      entry.resync.again = true;
+      return;
+    }
+    const state = { again: true };
+    entry.resync = state;
+    this.stats.resyncs++;
+    try {
+      while (state.again && entry.offset !== null && this.channels.get(channel) === entry) {
+        state.again = false;
+        const rows = await this.fill(channel, entry.offset, MAX_FILL);
+        const last = rows.at(-1)?.offset;
+        // The store returns committed messages in offset order: what lies before the last one and
+        // was not returned was deleted.
+        if (last !== undefined) this.stepThrough(entry, rows, last);
+        if (rows.length === MAX_FILL) state.again = true;
+        this.drain(channel, entry);
+      }
+    } catch (err) {
+      this.onError(err);
+    } finally {
+      entry.resync = null;
+    }
+  }
+
+  /** Delivers `rows` and what is pending, in offset order, up to `last`; steps over offsets with neither for good. */
+  private stepThrough(entry: ChannelEntry, rows: FilledPublication[], last: number): void {
+    if (entry.offset === null) return;
+    for (const row of rows) {
+      if (row.offset > entry.offset && !entry.pending.has(row.offset)) entry.pending.set(row.offset, { ...row });
+    }
+    for (let offset = entry.offset + 1; offset <= last; offset++) {
+      const pub = entry.pending.get(offset);
+      entry.pending.delete(offset);
+      entry.offset = offset;
+      if (pub !== undefined) this.fanOut(entry, pub);
+    }
+  }
+
   private fanOut(entry: ChannelEntry, pub: Publication): void {
-    const frame = Buffer.from(pub.frame!);
+    const own = Buffer.from(pub.frame!);
+    // Two views (beacons): encoded once each, chosen per subscriber by friendship with the author.
+    const stranger = typeof pub.strangerFrame === 'string' ? Buffer.from(pub.strangerFrame) : null;
     const sheddable = pub.sheddable === true;
     for (const sub of entry.subscribers.values()) {
       const client = sub.client;
       if (pub.from !== undefined && client.hidden.has(pub.from)) continue;
       if (pub.skip === client.id) continue;
+      let frame = own;
+      if (pub.strangerFrame !== undefined && client.userId !== pub.from && !client.friends.has(pub.from ?? '')) {
+        if (stranger === null) continue;
+        frame = stranger;
+      }
       if (sub.held !== null) sub.held.push({ frame, offset: pub.offset, sheddable });
       else this.write(sub, frame, pub.offset, sheddable);
     }
@@ -243,15 +315,29 @@ export class Hub {
     sub.client.out.push(frame, sheddable);
   }
 
-  /** Resolves once the broker delivers `topic` here (a second caller waits for the first's subscribe). */
-  private async retain(topic: string): Promise<void> {
+  /**
+   * Counts one more local interest in `topic`: the node subscribes to it on the first and resolves once
+   * the broker delivers it here (a second caller waits for the first's subscribe). Each call is undone
+   * by one `release`.
+   */
+  async retain(topic: string): Promise<void> {
     const count = (this.interest.get(topic) ?? 0) + 1;
     this.interest.set(topic, count);
-    if (count === 1) this.subscribing.set(topic, this.broker.subscribe([topic]));
-    await this.subscribing.get(topic);
+    let subscribing = this.subscribing.get(topic);
+    if (subscribing === undefined) {
+      // A failed subscribe (broker unreachable) is forgotten, so the next caller tries again.
+      const attempt = this.broker.subscribe([topic]);
+      subscribing = attempt;
+      this.subscribing.set(topic, attempt);
+      attempt.catch(() => {
+        if (this.subscribing.get(topic) === attempt) this.subscribing.delete(topic);
+      });
+    }
+    await subscribing;
   }
 
-  private release(topic: string): void {
+  /** Counts one interest less in `topic`: the node unsubscribes from it when none is left. */
+  release(topic: string): void {
     const count = (this.interest.get(topic) ?? 0) - 1;
     if (count > 0) {
       this.interest.set(topic, count);

@@ -3,13 +3,20 @@
  * follows the viewer), `loc` (the beacon) and `area.count`.
  */
 import type { LiveLocationFrame } from '@lo/protocol';
-import { LoError } from '../errors/lo-error.js';
+import { areaCount, loc } from './beacon-handlers.js';
 import type { Connection } from './connection.js';
+import { geoSub, geoUnsub } from './geo-handlers.js';
 import type { RealtimeNode } from './realtime-node.js';
 
 export function handleLiveLocationFrame(node: RealtimeNode, conn: Connection, frame: LiveLocationFrame): Promise<void> {
-  void node;
-  void conn;
-  // Filled in by the live-location work (issue 4).
-  return Promise.reject(new LoError('internal', `${frame.type} is not available yet.`));
+  switch (frame.type) {
+    case 'geo.sub':
+      return geoSub(node, conn, frame);
+    case 'geo.unsub':
+      return geoUnsub(node, conn, frame);
+    case 'loc':
+      return loc(node, conn, frame);
+    case 'area.count':
+      return areaCount(node, conn, frame);
+  }
 }

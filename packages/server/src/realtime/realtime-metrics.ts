@@ -46,6 +46,38 @@ export function registerRealtimeMetrics(metrics: Metrics, node: RealtimeNode): v
     },
   });
   new Gauge({
+    name: 'lo_ws_resyncs',
+    help: 'Channels caught up from the store after the broker reconnected or did not take a publication',
+    registers,
+    collect() {
+      this.set(node.hub.stats.resyncs);
+    },
+  });
+  new Gauge({
+    name: 'lo_geo_areas',
+    help: 'Live geo areas (geo.sub) on this node',
+    registers,
+    collect() {
+      this.set(node.geo.stats.areas);
+    },
+  });
+  new Gauge({
+    name: 'lo_geo_cells',
+    help: 'Geohash cells covered by this node’s live geo areas (= geo cell topics it listens to)',
+    registers,
+    collect() {
+      this.set(node.geo.stats.cells);
+    },
+  });
+  new Gauge({
+    name: 'lo_geo_candidates',
+    help: 'Live geo areas checked against a post since start: only those of its cells (a counter read as a gauge)',
+    registers,
+    collect() {
+      this.set(node.geo.stats.candidates);
+    },
+  });
+  new Gauge({
     name: 'lo_ws_closes',
     help: 'WebSocket closes by reason since start (slow_consumer, token_expired, …)',
     labelNames: ['reason'] as const,

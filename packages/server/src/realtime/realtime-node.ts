@@ -14,8 +14,14 @@ import type { PresenceTracker } from '../core/presence.js';
 import { rateLimited } from '../core/rate-limit-error.js';
 import type { RateLimiter, RateRuleName, RateRules } from '../core/rate-rules.js';
 import type { Store } from '../core/store.js';
+import type { MessageService } from '../core/messages/message-service.js';
+import type { LocationService } from '../core/users/location-service.js';
+import type { AreaService } from '../core/location/area-service.js';
+import type { BeaconService } from '../core/location/beacon-service.js';
+import type { Clock } from '../util/time.js';
 import { Connection, type ConnectionHost } from './connection.js';
 import { handleFrame } from './frame-handlers.js';
+import { GeoAreas } from './geo-areas.js';
 import { Hub } from './hub.js';
 import { Flusher } from './outbound.js';
 import { StatusTracker } from './status-tracker.js';
@@ -54,6 +60,9 @@ const DEADLINE_CHECK_MS = 250;
 /** How long a publication that skipped ahead waits for the missing ones before they are read from the store. */
 const GAP_WAIT_MS = 100;
 
+/** Repeated failures of a dependency (broker, presence) are logged once per this period, with a count. */
+const LOG_EVERY_MS = 5000;
+
 export interface RealtimeDeps {
   store: Store;
   broker: Broker;
@@ -61,11 +70,20 @@ export interface RealtimeDeps {
   limiter: RateLimiter;
   auth: AuthService;
   channels: ChannelService;
+  /** Live geo areas: their store reads (MessageService.area) and position reports. */
+  messages: MessageService;
+  locations: LocationService;
+  /** Beacons (`loc`, the last beacon on `sub loc:<id>`) and area counts. */
+  beacons: BeaconService;
+  areas: AreaService;
+  clock: Clock;
   log: { error(obj: object, msg: string): void; warn(obj: object, msg: string): void };
 }
 
 export class RealtimeNode implements ConnectionHost {
   readonly hub: Hub;
+  /** Live geo areas of this node's connections (`geo.sub`; `move` is what the `loc` beacon calls). */
+  readonly geo: GeoAreas;
   readonly status: StatusTracker;
   readonly flusher: Flusher;
   private readonly connections = new Set<Connection>();
@@ -75,6 +93,8 @@ export class RealtimeNode implements ConnectionHost {
   private deadlines: NodeJS.Timeout | null = null;
   /** Closes by reason, for the metrics. */
   readonly closeReasons = new Map<string, number>();
+  private undeliveredCount = 0;
+  private undeliveredLoggedAt = 0;
 
   constructor(
     readonly deps: RealtimeDeps,
@@ -88,6 +108,8 @@ export class RealtimeNode implements ConnectionHost {
       }));
     this.flusher = new Flusher(settings.writeDelayMs);
     this.hub = new Hub(deps.broker, fill, settings.gapWaitMs, (err) => deps.log.error({ err }, 'hub'));
+    this.geo = new GeoAreas(deps, this.hub);
+    this.hub.routeGeo(this.geo.index.handle);
     this.status = new StatusTracker(deps.presence, deps.broker, deps.store);
   }
 
@@ -100,7 +122,10 @@ export class RealtimeNode implements ConnectionHost {
   }
 
   async start(): Promise<void> {
-    await this.deps.broker.start(this.hub.handle);
+    await this.deps.broker.start(this.hub.handle, () => {
+      this.deps.log.warn({ channels: this.hub.stats.channels }, 'broker connection back: catching up channels from the store');
+      this.hub.resync();
+    });
     this.heartbeat = setInterval(() => this.beat(), this.settings.pingIntervalMs);
     this.heartbeat.unref();
     this.deadlines = setInterval(() => this.enforceDeadlines(), DEADLINE_CHECK_MS);
@@ -178,6 +203,7 @@ export class RealtimeNode implements ConnectionHost {
     this.connections.delete(conn);
     decrement(this.perIp, conn.ip);
     for (const channel of conn.subs) this.hub.unsubscribe(conn, channel);
+    this.geo.unsubscribe(conn);
     if (conn.user === null) return;
     decrement(this.perUser, conn.user.id);
     this.hub.detachUser(conn);
@@ -185,6 +211,21 @@ export class RealtimeNode implements ConnectionHost {
     const work = [...(conn.presence?.keys() ?? [])].map((channel) => this.leave(conn, channel));
     work.push(this.status.remove(user, conn.id));
     Promise.all(work).catch((err: unknown) => this.onError(err, conn));
+  }
+
+  /**
+   * The broker did not take a publication stored on `channel` (it is unreachable): this node's
+   * subscribers get it from the store now, other nodes' when their broker reconnects. Logged at most
+   * every few seconds, with how many there were, as an outage fails every publish.
+   */
+  undelivered(channel: string, err: unknown): void {
+    this.hub.resync([channel]);
+    this.undeliveredCount++;
+    const now = Date.now();
+    if (now - this.undeliveredLoggedAt < LOG_EVERY_MS) return;
+    this.deps.log.warn({ err, channel, count: this.undeliveredCount }, 'the broker did not take publications; catching up from the store');
+    this.undeliveredLoggedAt = now;
+    this.undeliveredCount = 0;
   }
 
   onError(err: unknown, conn: Connection): void {
@@ -218,6 +259,7 @@ export class RealtimeNode implements ConnectionHost {
 
   /** Pings every socket; one that has not answered the previous ping is dead. Live presence is refreshed. */
   private beat(): void {
+    const touches: Array<Promise<unknown>> = [];
     for (const conn of this.connections) {
       if (!conn.alive) {
         conn.socket.terminate();
@@ -227,12 +269,16 @@ export class RealtimeNode implements ConnectionHost {
       conn.socket.ping();
       if (conn.user === null) continue;
       const user = conn.user;
-      const touches: Array<Promise<unknown>> = [...(conn.presence ?? [])].map(([channel, state]) =>
-        this.deps.presence.add(channel, conn.id, { user, state }),
-      );
+      for (const [channel, state] of conn.presence ?? []) touches.push(this.deps.presence.add(channel, conn.id, { user, state }));
       touches.push(this.status.touch(user, conn.id, conn.status));
-      Promise.all(touches).catch((err: unknown) => this.onError(err, conn));
     }
+    // One line per beat, not one per connection, when presence is unreachable (Redis down): entries
+    // then expire, and the first beat after it is back adds them again.
+    void Promise.allSettled(touches).then((results) => {
+      const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed.length > 0)
+        this.deps.log.warn({ err: failed[0]!.reason as unknown, failed: failed.length }, 'heartbeat could not refresh presence');
+    });
   }
 
   noteClose(reason: string): void {

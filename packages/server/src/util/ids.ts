@@ -1,4 +1,4 @@
-import { monotonicFactory } from 'ulid';
+import { decodeTime, monotonicFactory } from 'ulid';
 
 const nextUlid = monotonicFactory();
 
@@ -8,4 +8,14 @@ const nextUlid = monotonicFactory();
  */
 export function newId(now: number = Date.now()): string {
   return nextUlid(now);
+}
+
+/** The creation time (ms) a time-sortable id carries, or null when `id` is not one. */
+export function idTime(id: string): number | null {
+  if (!/^[0-9A-HJKMNP-TV-Z]{26}$/i.test(id)) return null;
+  try {
+    return decodeTime(id.toUpperCase());
+  } catch {
+    return null;
+  }
 }

@@ -13,3 +13,8 @@ export interface Clock {
 }
 
 export const systemClock: Clock = { now: () => Date.now() };
+
+/** A time for file names (backups, files kept aside): ISO 8601 in UTC without `:` or `.`, sortable. */
+export function fileStamp(ms: number): string {
+  return new Date(ms).toISOString().replace(/[:.]/g, '-');
+}

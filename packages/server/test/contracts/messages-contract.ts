@@ -132,6 +132,21 @@ export function runMessageContract(factory: StoreFactory): void {
       assert.equal(await store.messages.softDelete(newId(T0), T0), false);
     });
 
+    storeTest(factory, 'nearby sort=recent with newerThan returns only the posts after that one, newest first', async (store) => {
+      const a = await makeUser(store);
+      const times = [T0 - 30 * DAY, T0 - 2 * DAY, T0, T0, T0, T0 + HOUR, T0 + 3 * DAY];
+      for (const [i, createdAt] of times.entries()) await store.messages.createGeo(geoDraft(a.id, { lat: north(i * 10), createdAt }));
+      const all = await store.messages.nearby(scan(), acceptAll);
+      assert.equal(all.length, times.length);
+      for (const [i, hit] of all.entries()) {
+        const newerThan = { createdAt: hit.message.createdAt, id: hit.message.id };
+        assert.deepEqual(ids(await store.messages.nearby(scan({ newerThan }), acceptAll)), ids(all.slice(0, i)), `after #${i}`);
+      }
+      const oldest = all.at(-1)!.message;
+      const newest2 = await store.messages.nearby(scan({ limit: 2, newerThan: { createdAt: oldest.createdAt, id: oldest.id } }), acceptAll);
+      assert.deepEqual(ids(newest2), ids(all.slice(0, 2)));
+    });
+
     storeTest(factory, 'nearby sort=recent is newest first (ties by id desc) and pages without repeats or gaps', async (store) => {
       const a = await makeUser(store);
       const times = [T0, T0 + MINUTE, T0 + MINUTE, T0 + MINUTE, T0 - 3 * DAY, T0 + 2 * HOUR, T0 - 20 * DAY, T0 + 2 * HOUR, T0 + 5];

@@ -28,6 +28,46 @@ const joinedOrder = byTimeDescIdDesc<JoinedRoom>(
 
 export function runRoomContract(factory: StoreFactory): void {
   describe('rooms', () => {
+    storeTest(factory, 'fencedNear returns public fenced rooms with their centre in the boxes, nearest first', async (store) => {
+      const owner = await makeUser(store);
+      const at = (name: string, lat: number, lng: number, visibility: 'public' | 'private' = 'public'): RoomRecord => ({
+        id: newId(T0),
+        name,
+        visibility,
+        ownerId: owner.id,
+        geofence: { lat, lng, radius: 500, joinInside: false },
+        createdAt: T0,
+      });
+      const rooms = [
+        at('far', 10.05, 20.05),
+        at('near', 10.001, 20.001),
+        at('middle', 10.02, 19.99),
+        at('private', 10.0, 20.0, 'private'),
+        at('outside', 10.5, 20.0),
+        { ...at('unfenced', 10, 20), geofence: null },
+      ];
+      for (const room of rooms) await store.rooms.create(room);
+      const boxes = [{ minLat: 9.9, maxLat: 10.1, minLng: 19.9, maxLng: 20.1 }];
+      const near = await store.rooms.fencedNear(boxes, 10, 20, 10);
+      assert.deepEqual(
+        near.map((r) => r.name),
+        ['near', 'middle', 'far'],
+      );
+      assert.deepEqual(near[0], rooms[1]);
+      assert.deepEqual(
+        (await store.rooms.fencedNear(boxes, 10, 20, 2)).map((r) => r.name),
+        ['near', 'middle'],
+      );
+      const split = [
+        { minLat: 9.9, maxLat: 10.1, minLng: 19.9, maxLng: 20.0 },
+        { minLat: 10.04, maxLat: 10.06, minLng: 20.04, maxLng: 20.06 },
+      ];
+      assert.deepEqual(
+        (await store.rooms.fencedNear(split, 10, 20, 10)).map((r) => r.name),
+        ['middle', 'far'],
+      );
+    });
+
     storeTest(factory, 'create stores the room, with or without a geofence, and its owner as first member', async (store) => {
       const owner = await makeUser(store);
       const open = await makeRoom(store, owner.id, T0);
@@ -36,12 +76,15 @@ export function runRoomContract(factory: StoreFactory): void {
         name: 'Fenced',
         visibility: 'private',
         ownerId: owner.id,
-        geofence: { lat: 48.8566, lng: 2.3522, radius: 250 },
+        geofence: { lat: 48.8566, lng: 2.3522, radius: 250, joinInside: false },
         createdAt: T0 + MINUTE,
       };
+      const joinInside: RoomRecord = { ...fenced, id: newId(T0), geofence: { lat: -33.9, lng: 151.2, radius: 300, joinInside: true } };
       await store.rooms.create(fenced);
+      await store.rooms.create(joinInside);
       assert.deepEqual(await store.rooms.byId(open.id), open);
       assert.deepEqual(await store.rooms.byId(fenced.id), fenced);
+      assert.deepEqual(await store.rooms.byId(joinInside.id), joinInside, 'join_inside is kept');
       assert.equal(await store.rooms.role(fenced.id, owner.id), 'owner');
       assert.equal(await store.rooms.byId(newId(T0)), null);
       assert.equal(await store.rooms.role(open.id, owner.id), 'owner');

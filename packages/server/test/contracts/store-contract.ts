@@ -8,6 +8,7 @@ import type { AuditEntry, PageAfter } from '../../src/core/store.js';
 import { newId } from '../../src/util/ids.js';
 import { byTimeDescIdDesc, makeUser, MINUTE, storeTest, T0, walkPages, type StoreFactory } from './contract-kit.js';
 import { runChannelContract } from './channels-contract.js';
+import { runLiveLocationContract } from './live-location-contract.js';
 import { runMessageContract } from './messages-contract.js';
 import { runRoomContract } from './rooms-contract.js';
 import { runSocialContract } from './social-contract.js';
@@ -22,6 +23,7 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
     runMessageContract(factory);
     runChannelContract(factory);
     runRoomContract(factory);
+    runLiveLocationContract(factory);
     runMiscContract(factory);
   });
 }

@@ -50,6 +50,7 @@ export function runUserContract(factory: StoreFactory): void {
         locationPrecision: 'coarse',
         ghostMode: false,
         ghostUntil: null,
+        proximityRadius: null,
       });
       assert.deepEqual(await store.users.byId(id), user);
       assert.equal(await store.users.count(), 1);
@@ -92,12 +93,13 @@ export function runUserContract(factory: StoreFactory): void {
         [{ locationPrecision: 'exact' }, { locationPrecision: 'exact' }],
         [{ ghostMode: true }, { ghostMode: true }],
         [{ ghostUntil: T0 + HOUR }, { ghostUntil: T0 + HOUR }],
+        [{ proximityRadius: 750 }, { proximityRadius: 750 }],
         [{ role: 'admin' }, { role: 'admin' }],
         [{ bannedAt: T0 + 5 }, { bannedAt: T0 + 5 }],
         [{}, {}],
         [
-          { displayName: null, ghostMode: false, ghostUntil: null, bannedAt: null },
-          { displayName: null, ghostMode: false, ghostUntil: null, bannedAt: null },
+          { displayName: null, ghostMode: false, ghostUntil: null, proximityRadius: null, bannedAt: null },
+          { displayName: null, ghostMode: false, ghostUntil: null, proximityRadius: null, bannedAt: null },
         ],
       ];
       let expected = user;
@@ -142,6 +144,10 @@ export function runUserContract(factory: StoreFactory): void {
         respondedAt: null,
       });
       await store.locations.set(gone.id, { lat: 1, lng: 2, accuracy: null, at: T0 });
+      const beacon = { lat: 1, lng: 2, accuracy: null, publicLat: 1.01, publicLng: 2.01, at: T0 };
+      await store.beacons.set({ userId: gone.id, ...beacon });
+      await store.beacons.set({ userId: friend.id, ...beacon });
+      assert.ok(await store.proximity.set(gone.id, friend.id, true, T0));
 
       const own = (await store.messages.createGeo(geoDraft(gone.id, { createdAt: T0 }))).message;
       const friendPost = (await store.messages.createGeo(geoDraft(friend.id, { createdAt: T0 + 1 }))).message;
@@ -170,6 +176,12 @@ export function runUserContract(factory: StoreFactory): void {
       assert.deepEqual(await store.social.incoming(requested.id, 10), []);
       assert.deepEqual(await store.social.outgoing(requester.id, 10), []);
       assert.equal(await store.locations.get(gone.id), null);
+      assert.deepEqual(
+        (await store.beacons.of([gone.id, friend.id], 0)).map((b) => b.userId),
+        [friend.id],
+        'the beacon goes with the account',
+      );
+      assert.deepEqual([...(await store.proximity.nearOf(friend.id))], [], 'so do its proximity pairs');
       assert.equal(await store.messages.byId(own.id), null);
       assert.deepEqual(await store.messages.byAuthor(gone.id), []);
       assert.deepEqual(await store.messages.reactionsBy(gone.id), []);

@@ -12,6 +12,25 @@ export const POSTGRES_URL = process.env.LO_TEST_POSTGRES_URL;
 
 export const POSTGRES_SKIP = 'no PostgreSQL server (set LO_TEST_POSTGRES_URL=postgres://…)';
 
+/** A fresh schema name on `url` (created by the first store that migrates it); `drop` removes it. */
+export function freshPostgresSchema(url: string, poolSize = 10): { url: string; drop(): Promise<void> } {
+  const schema = `lo_test_${randomBytes(6).toString('hex')}`;
+  const withParams = new URL(url);
+  withParams.searchParams.set('schema', schema);
+  withParams.searchParams.set('pool', String(poolSize));
+  return { url: withParams.toString(), drop: () => dropSchema(url, schema) };
+}
+
+async function dropSchema(url: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
+
 /** Opens a migrated PostgresStore in a fresh schema; `cleanup` closes it and drops the schema. */
 export async function freshPostgresStore(url: string, poolSize = 10): Promise<{ store: Store; cleanup(): Promise<void> }> {
   const schema = `lo_test_${randomBytes(6).toString('hex')}`;

@@ -25,7 +25,7 @@ export const TEST_ENV: Record<string, string> = {
   LO_HOST: '127.0.0.1',
   LO_PORT: '0',
   LO_RATE_LIMITS:
-    'signup=100000/60,login_ip=100000/60,login_account_ip=1000/60,login_account=1000/60,refresh=100000/60,write=100000/60,post=100000/60,report=100000/60,probe=100000/60,publish=100000/1,typing=100000/1,presence=100000/1,status=100000/1',
+    'signup=100000/60,login_ip=100000/60,login_account_ip=1000/60,login_account=1000/60,refresh=100000/60,write=100000/60,post=100000/60,report=100000/60,probe=100000/60,publish=100000/1,typing=100000/1,presence=100000/1,status=100000/1,beacon=100000/1,area=100000/60',
   LO_LOCATION_MAX_SPEED: '1000000000',
 };
 

@@ -7,9 +7,9 @@ import { LIMITS, WS_LIMITS, type CloseReason, type StreamPosition, type UserRef 
 import { LoError } from '../../errors/lo-error.js';
 import { newId } from '../../util/ids.js';
 import type { Clock } from '../../util/time.js';
-import type { Broker } from '../broker.js';
+import type { Broker, ControlEvent } from '../broker.js';
 import type { ChannelMessageRecord, ChannelState } from '../channel-repos.js';
-import { haversineM } from '../geo/haversine.js';
+import { assertInsideGeofence } from '../rooms/geofence.js';
 import type { RealtimeEvents } from '../realtime-events.js';
 import { rateLimited } from '../rate-limit-error.js';
 import type { RateLimiter, RateRule } from '../rate-rules.js';
@@ -34,8 +34,11 @@ export interface Recovery {
   missed: ChannelMessageRecord[];
 }
 
-/** A member's last location must be this recent to count as "inside the geofence". */
-const GEOFENCE_LOCATION_MAX_AGE_MS = 10 * 60_000;
+/**
+ * Told when the broker did not take something that is already done: a stored message (durable and
+ * acknowledged all the same; live subscribers get it from the store) or a control event.
+ */
+export type UndeliveredHandler = (channel: string, err: unknown) => void;
 
 export class ChannelService implements RealtimeEvents {
   constructor(
@@ -44,6 +47,7 @@ export class ChannelService implements RealtimeEvents {
     readonly access: ChannelAccess,
     private readonly clock: Clock,
     private readonly limiter: RateLimiter,
+    private readonly undelivered: UndeliveredHandler = () => undefined,
   ) {}
 
   /** Publishes `data` as `author`; resolves once the message is durable (persisted namespaces). */
@@ -51,7 +55,7 @@ export class ChannelService implements RealtimeEvents {
     const target = await this.access.check(author.id, channel, 'publish');
     const text = encodeData(target, data);
     if (target.settings.publishLimit !== null) await this.chargeNamespace(author.id, target, target.settings.publishLimit);
-    if (target.room?.geofence) await this.checkGeofence(author.id, target);
+    if (target.room?.geofence) await assertInsideGeofence(this.store, this.clock, author.id, target.room.geofence);
     const now = this.clock.now();
     if (!target.settings.persisted) {
       const id = newId(now);
@@ -79,7 +83,7 @@ export class ChannelService implements RealtimeEvents {
     });
     // A retry publishes again: if the first attempt died between commit and publish, live subscribers
     // get it now; if not, the hub drops the duplicate by its offset.
-    await this.broker.publish(message.channel, { frame: messageFrame(partsOf(message)), offset: message.offset, from: author.id });
+    await this.deliver(message, author.id);
     if (created && target.namespace === 'room') await this.notifyMentions(author, target, message);
     return { offset: message.offset, id: message.id, createdAt: message.createdAt, created, record: message };
   }
@@ -144,16 +148,36 @@ export class ChannelService implements RealtimeEvents {
     return trimmed;
   }
 
+  // Control events follow a change already committed, so a broker outage does not fail the request:
+  // the event is lost (at-most-once) and reported. Sockets of an ended session then live on until their
+  // access token expires (they cannot refresh it); relations and revocations apply on the next reload.
   async sessionEnded(userId: string, sessionId: string | null, reason: CloseReason): Promise<void> {
-    await this.broker.publish(`user:${userId}`, { control: { kind: 'disconnect', reason, ...(sessionId !== null && { sessionId }) } });
+    await this.control(userId, { kind: 'disconnect', reason, ...(sessionId !== null && { sessionId }) });
   }
 
   async relationsChanged(userIds: string[]): Promise<void> {
-    await Promise.all(userIds.map((id) => this.broker.publish(`user:${id}`, { control: { kind: 'relations_changed' } })));
+    await Promise.all(userIds.map((id) => this.control(id, { kind: 'relations_changed' })));
   }
 
   async revoked(userId: string, channel: string): Promise<void> {
-    await this.broker.publish(`user:${userId}`, { control: { kind: 'revoked', channel } });
+    await this.control(userId, { kind: 'revoked', channel });
+  }
+
+  private async control(userId: string, event: ControlEvent): Promise<void> {
+    await this.broker.publish(`user:${userId}`, { control: event }).catch((err: unknown) => this.undelivered(`user:${userId}`, err));
+  }
+
+  /**
+   * Hands a stored message to the broker. It is durable already, so a broker failure does not fail the
+   * publish (the client would retry something that exists): subscribers get it from the store, through
+   * the hub's gap fill and resync, and `undelivered` is told.
+   */
+  private async deliver(message: ChannelMessageRecord, from: string): Promise<void> {
+    try {
+      await this.broker.publish(message.channel, { frame: messageFrame(partsOf(message)), offset: message.offset, from });
+    } catch (err) {
+      this.undelivered(message.channel, err);
+    }
   }
 
   async notify(userId: string, from: UserRef, data: Record<string, unknown>): Promise<void> {
@@ -166,21 +190,13 @@ export class ChannelService implements RealtimeEvents {
       createdAt: now,
       clientMsgId: null,
     });
-    await this.broker.publish(message.channel, { frame: messageFrame(partsOf(message)), offset: message.offset, from: from.id });
+    await this.deliver(message, from.id);
   }
 
   /** The namespace's own publish limit (LO_NAMESPACES `publishLimit`), for HTTP and WebSocket alike. */
   private async chargeNamespace(userId: string, target: ChannelTarget, rule: RateRule): Promise<void> {
     const decision = await this.limiter.consume(`ns:${target.namespace}:${userId}`, rule);
     if (!decision.allowed) throw rateLimited(rule, decision);
-  }
-
-  private async checkGeofence(userId: string, target: ChannelTarget): Promise<void> {
-    const fence = target.room?.geofence;
-    if (!fence) return;
-    const here = await this.store.locations.get(userId);
-    const fresh = here !== null && this.clock.now() - here.at <= GEOFENCE_LOCATION_MAX_AGE_MS;
-    if (!fresh || haversineM(here.lat, here.lng, fence.lat, fence.lng) > fence.radius) throw new LoError('outside_geofence');
   }
 
   /** Tells room members named with @username (who may read the room and do not block the author). */

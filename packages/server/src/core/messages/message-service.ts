@@ -3,7 +3,8 @@ import { LIMITS, type CreateGeoMessage, type GeoMessage, type NearbyQuery, type 
 import { LoError } from '../../errors/lo-error.js';
 import { newId } from '../../util/ids.js';
 import { iso, type Clock } from '../../util/time.js';
-import { haversineM } from '../geo/haversine.js';
+import type { GeoFanout } from '../geo/geo-fanout.js';
+import { haversineM, type LatLng } from '../geo/haversine.js';
 import { snapToPublicPoint } from '../geo/privacy-grid.js';
 import type { AccessClaims } from '../ports.js';
 import type { MessageRecord, NewGeoMessage, Store } from '../store.js';
@@ -16,6 +17,22 @@ export interface MessageSettings {
   privacyGridM: number;
   defaultTtlS: number;
   editWindowS: number;
+}
+
+/** A live geo area read (MessageService.area). */
+export interface AreaQuery extends LatLng {
+  /** Metres; defaults to and is capped at the viewer's visibility radius. */
+  radius?: number;
+  limit: number;
+  /** Only posts created after this one (recovery of a live subscription). */
+  newerThan?: { createdAt: number; id: string };
+}
+
+export interface AreaRead {
+  /** The radius in force: the asked one capped at the visibility radius. */
+  radius: number;
+  /** Newest first: each post as the viewer sees it, with the record it was made from. */
+  items: Array<{ record: MessageRecord; view: GeoMessage }>;
 }
 
 export interface ReportView {
@@ -36,6 +53,8 @@ export class MessageService {
     private readonly clock: Clock,
     private readonly privacyKey: Uint8Array,
     private readonly settings: MessageSettings,
+    /** Live geo fan-out of new and deleted posts; none in tools that only read or import. */
+    private readonly fanout: GeoFanout | null = null,
   ) {
     this.cursorKey = createHmac('sha256', privacyKey).update('lo.nearby-cursor').digest();
   }
@@ -52,6 +71,8 @@ export class MessageService {
     }
     await this.locations.report(author.userId, { lat: input.lat, lng: input.lng });
     const { message, created } = await this.store.messages.createGeo(this.draft(author, input, content));
+    // A retry that found the original (created: false) was fanned out the first time.
+    if (created) await this.fanout?.posted(message);
     return { message: await this.view(message, author.userId, input), created };
   }
 
@@ -81,6 +102,38 @@ export class MessageService {
     };
   }
 
+  /**
+   * The visible posts of an area for a live geo subscription: the feed's rules (sort=recent), without a
+   * location report (the real-time layer reported the position before it asked).
+   */
+  async area(viewerId: string, query: AreaQuery): Promise<AreaRead> {
+    const user = await this.store.users.byId(viewerId);
+    if (user === null) throw new LoError('session_ended');
+    const radius = Math.min(query.radius ?? user.visibilityRadius, user.visibilityRadius);
+    const scope = await this.scope(viewerId, user.visibilityRadius);
+    const hits = await this.store.messages.nearby(
+      {
+        lat: query.lat,
+        lng: query.lng,
+        radiusM: radius,
+        sort: 'recent',
+        limit: query.limit,
+        now: this.clock.now(),
+        ...(query.newerThan && { newerThan: query.newerThan }),
+      },
+      (candidate) => canSee(scope, candidate),
+    );
+    const reactions = await this.store.messages.reactions(
+      hits.map((h) => h.message.id),
+      viewerId,
+    );
+    const at = { lat: query.lat, lng: query.lng };
+    return {
+      radius,
+      items: hits.map((h) => ({ record: h.message, view: geoMessageView(h.message, viewerId, at, reactions.get(h.message.id)) })),
+    };
+  }
+
   async get(viewer: AccessClaims, id: string): Promise<GeoMessage> {
     const { message, viewerAt } = await this.visible(viewer, id);
     const reactions = await this.store.messages.reactions([id], viewer.userId);
@@ -104,7 +157,7 @@ export class MessageService {
     if (message.authorId !== viewer.userId && viewer.role !== 'admin')
       throw new LoError('forbidden', 'Only the author or an admin can delete a post.');
     const now = this.clock.now();
-    await this.store.messages.softDelete(id, now);
+    if (await this.store.messages.softDelete(id, now)) await this.fanout?.deleted(message);
     if (message.authorId !== viewer.userId) {
       await this.store.audit.record({
         id: newId(now),

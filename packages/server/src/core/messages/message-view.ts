@@ -2,7 +2,8 @@ import type { GeoMessage } from '@lo/protocol';
 import { iso, isoOrNull } from '../../util/time.js';
 import { distanceBand } from '../geo/distance-band.js';
 import { haversineM, type LatLng } from '../geo/haversine.js';
-import type { MessageRecord, ReactionSummary } from '../store.js';
+import type { GeoPost } from '../geo/geo-event.js';
+import type { ReactionSummary } from '../store.js';
 
 const NO_REACTIONS: ReactionSummary = { counts: [], mine: [] };
 
@@ -12,7 +13,7 @@ const NO_REACTIONS: ReactionSummary = { counts: [], mine: [] };
  * the exact position they posted from.
  */
 export function geoMessageView(
-  message: MessageRecord,
+  message: GeoPost,
   viewerId: string,
   viewerAt: LatLng | null,
   reactions: ReactionSummary = NO_REACTIONS,

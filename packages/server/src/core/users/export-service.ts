@@ -56,6 +56,8 @@ export async function exportUserData(store: Store, clock: Clock, userId: string,
     ),
   ]);
   const roomRoles = await Promise.all(rooms.map((r) => store.rooms.role(r.id, userId)));
+  // The live beacon as stored, whatever its age (housekeeping removes it 10 minutes after the last update).
+  const [beacon] = await store.beacons.of([userId], 0);
   const people = new Map(
     (
       await store.users.byIds([
@@ -74,6 +76,16 @@ export async function exportUserData(store: Store, clock: Clock, userId: string,
     exported_at: iso(now),
     user: meView(user, now),
     location: location === null ? null : myLocationView(location),
+    beacon:
+      beacon === undefined
+        ? null
+        : {
+            lat: beacon.lat,
+            lng: beacon.lng,
+            accuracy: beacon.accuracy,
+            coarse: { lat: beacon.publicLat, lng: beacon.publicLng },
+            at: iso(beacon.at),
+          },
     sessions: sessions.map((s) => ({
       id: s.id,
       device: s.device,

@@ -1,9 +1,10 @@
-import type { Me, MePatch, PublicUser, Relation, UserRef } from '@lo/protocol';
+import { GEO_LIMITS, type Me, type MePatch, type PublicUser, type Relation, type UserRef } from '@lo/protocol';
 import { LoError } from '../../errors/lo-error.js';
 import { newId } from '../../util/ids.js';
 import { iso, type Clock } from '../../util/time.js';
 import { NO_REALTIME_EVENTS, type RealtimeEvents } from '../realtime-events.js';
 import type { RelationState, Store, UserPatch } from '../store.js';
+import { forgetHiddenLocation } from '../location/beacon-visibility.js';
 import { meView } from './user-views.js';
 
 export class UserService {
@@ -40,8 +41,11 @@ export class UserService {
       changes.ghostUntil = until;
       if (until !== null) changes.ghostMode = true;
     }
+    if (patch.proximity_radius !== undefined) changes.proximityRadius = proximityRadius(patch.proximity_radius);
     const user = await this.store.users.update(userId, changes);
     if (user === null) throw new LoError('session_ended');
+    // Hidden now (ghost, sharing off) or opted out of alerts: the live beacon and proximity state go.
+    await forgetHiddenLocation(this.store, user, this.clock.now());
     return meView(user, this.clock.now());
   }
 
@@ -72,6 +76,18 @@ export class UserService {
     }
     return { id: user.id, username: user.username, display_name: user.displayName, created_at: iso(user.createdAt), relation };
   }
+}
+
+/** The HTTP schema bounds it too; checked here for every other caller. */
+function proximityRadius(value: number | null): number | null {
+  if (value === null || (Number.isInteger(value) && value >= GEO_LIMITS.proximityMinM && value <= GEO_LIMITS.proximityMaxM)) return value;
+  throw new LoError(
+    'validation_failed',
+    `proximity_radius must be null or ${GEO_LIMITS.proximityMinM}-${GEO_LIMITS.proximityMaxM} metres.`,
+    {
+      errors: [{ path: '/proximity_radius', message: 'out of bounds' }],
+    },
+  );
 }
 
 export function relationOf(state: RelationState): Relation {

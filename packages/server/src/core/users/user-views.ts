@@ -24,5 +24,6 @@ export function meView(user: UserRecord, now: number): Me {
     location_precision: user.locationPrecision,
     ghost_mode: ghost,
     ghost_until: ghost ? isoOrNull(user.ghostUntil) : null,
+    proximity_radius: user.proximityRadius,
   };
 }

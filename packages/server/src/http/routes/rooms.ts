@@ -6,7 +6,17 @@ import { historyPage } from '../history-page.js';
 import type { Http, RouteDeps } from '../http-deps.js';
 import { commonErrors, IdParams, NoContent, Page, PageQuery, Problem, UserIdParams } from '../schemas/common.js';
 import { UserIdBody } from '../schemas/users.js';
-import { ChannelMessage, CreateRoom, HistoryQuery, PostChatMessage, Room, RoomMember, RoomMemberParams } from '../schemas/rooms.js';
+import {
+  ChannelMessage,
+  CreateRoom,
+  HistoryQuery,
+  NearbyRoom,
+  NearbyRoomsQuery,
+  PostChatMessage,
+  Room,
+  RoomMember,
+  RoomMemberParams,
+} from '../schemas/rooms.js';
 
 /** Rooms, their members and history, and DMs. Posting goes through the same path as a WebSocket `pub`. */
 export function registerRoomRoutes(http: Http, { rooms, channels, users, secured }: RouteDeps): void {
@@ -22,6 +32,11 @@ export function registerRoomRoutes(http: Http, { rooms, channels, users, secured
     '/me/rooms',
     { schema: { ...base, querystring: PageQuery, response: { 200: Page(Room), ...commonErrors } }, ...secured() },
     async (request) => rooms.mine(principalOf(request).userId, request.query.limit ?? 20, request.query.cursor),
+  );
+  http.get(
+    '/rooms/nearby',
+    { schema: { ...base, querystring: NearbyRoomsQuery, response: { 200: Page(NearbyRoom), ...commonErrors } }, ...secured() },
+    async (request) => rooms.nearby(principalOf(request).userId, request.query),
   );
   http.get('/rooms/:id', { schema: { ...base, params: IdParams, response: { 200: Room, ...errors } }, ...secured() }, async (request) =>
     rooms.get(principalOf(request).userId, request.params.id),

@@ -1,5 +1,5 @@
 import { Type, type TSchema } from '@sinclair/typebox';
-import { LIMITS } from '@lo/protocol';
+import { DISTANCE_BANDS, LIMITS } from '@lo/protocol';
 
 /** Request objects refuse unknown fields (mass assignment, API3:2023). */
 export const strict = { additionalProperties: false } as const;
@@ -46,3 +46,6 @@ export const commonErrors = {
   401: Problem,
   429: Problem,
 };
+
+/** A distance as shown to anyone but the author: a band, never metres (DESIGN section 7). */
+export const DistanceBand = Type.Union(DISTANCE_BANDS.map((b) => Type.Literal(b)));

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import { DISTANCE_BANDS, LIMITS } from '@lo/protocol';
-import { Cursor, Lat, Limit, Lng, Nullable, strict, Timestamp, UserRef } from './common.js';
+import { LIMITS } from '@lo/protocol';
+import { Cursor, DistanceBand, Lat, Limit, Lng, Nullable, strict, Timestamp, UserRef } from './common.js';
 
 // The 4096-byte UTF-8 bound is checked by the service, so every over-long content answers
 // content_too_long; a schema maxLength (code points) would turn 4097 ASCII bytes into validation_failed.
@@ -61,7 +61,7 @@ export const GeoMessage = Type.Object({
   expires_at: Nullable(Timestamp),
   radius: Type.Integer(),
   visibility: Visibility,
-  distance_band: Type.Optional(Type.Union(DISTANCE_BANDS.map((b) => Type.Literal(b)))),
+  distance_band: Type.Optional(DistanceBand),
   location: Type.Optional(Type.Object({ lat: Type.Number(), lng: Type.Number() }, { description: "Only in the author's own view" })),
   reactions: Type.Array(ReactionCount),
   my_reactions: Type.Array(Type.String()),

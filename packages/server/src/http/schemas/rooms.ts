@@ -1,11 +1,16 @@
 import { Type } from '@sinclair/typebox';
 import { LIMITS } from '@lo/protocol';
-import { Cursor, Id, Lat, Limit, Lng, Nullable, strict, Timestamp, UserRef } from './common.js';
+import { Cursor, DistanceBand, Id, Lat, Limit, Lng, Nullable, strict, Timestamp, UserRef } from './common.js';
 
 const Visibility = Type.Union([Type.Literal('public'), Type.Literal('private')]);
 const Role = Type.Union([Type.Literal('owner'), Type.Literal('member')]);
 const Geofence = Type.Object(
-  { lat: Lat, lng: Lng, radius: Type.Integer({ minimum: LIMITS.radiusMinM, maximum: LIMITS.radiusMaxM }) },
+  {
+    lat: Lat,
+    lng: Lng,
+    radius: Type.Integer({ minimum: LIMITS.radiusMinM, maximum: LIMITS.radiusMaxM }),
+    join_inside: Type.Optional(Type.Boolean({ description: 'Joining needs a current location inside too (default false)' })),
+  },
   { ...strict, description: 'Only people whose current location is inside may post' },
 );
 
@@ -20,11 +25,24 @@ export const Room = Type.Object({
   visibility: Visibility,
   channel: Type.String(),
   owner: UserRef,
-  geofence: Nullable(Type.Object({ lat: Type.Number(), lng: Type.Number(), radius: Type.Integer() })),
+  geofence: Nullable(Type.Object({ lat: Type.Number(), lng: Type.Number(), radius: Type.Integer(), join_inside: Type.Boolean() })),
   member_count: Type.Integer(),
   created_at: Timestamp,
   my_role: Nullable(Role),
 });
+
+export const NearbyRoom = Type.Object({ ...Room.properties, distance_band: DistanceBand, inside: Type.Boolean() });
+
+export const NearbyRoomsQuery = Type.Object(
+  {
+    lat: Lat,
+    lng: Lng,
+    radius: Type.Optional(Type.Integer({ minimum: LIMITS.queryRadiusMinM, maximum: LIMITS.radiusMaxM })),
+    limit: Type.Optional(Limit),
+    cursor: Type.Optional(Cursor),
+  },
+  strict,
+);
 
 export const RoomMember = Type.Object({ user: UserRef, role: Role, joined_at: Timestamp });
 

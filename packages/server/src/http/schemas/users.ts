@@ -1,10 +1,15 @@
 import { Type } from '@sinclair/typebox';
-import { LIMITS } from '@lo/protocol';
+import { GEO_LIMITS, LIMITS } from '@lo/protocol';
 import { Id, Lat, Lng, Nullable, strict, Timestamp, UserRef } from './common.js';
 
 const Sharing = Type.Union([Type.Literal('off'), Type.Literal('friends'), Type.Literal('public')]);
 const Precision = Type.Union([Type.Literal('exact'), Type.Literal('coarse')]);
 export const VisibilityRadius = Type.Integer({ minimum: LIMITS.radiusMinM, maximum: LIMITS.radiusMaxM });
+const ProximityRadius = Type.Integer({
+  minimum: GEO_LIMITS.proximityMinM,
+  maximum: GEO_LIMITS.proximityMaxM,
+  description: 'Metres: friends who set one too get a `proximity` event when you come within it; null turns alerts off',
+});
 
 export const Me = Type.Object({
   id: Type.String(),
@@ -17,6 +22,7 @@ export const Me = Type.Object({
   location_precision: Precision,
   ghost_mode: Type.Boolean(),
   ghost_until: Nullable(Timestamp),
+  proximity_radius: Nullable(Type.Integer()),
 });
 
 export const MePatch = Type.Object(
@@ -27,6 +33,7 @@ export const MePatch = Type.Object(
     location_precision: Type.Optional(Precision),
     ghost_mode: Type.Optional(Type.Boolean()),
     ghost_until: Type.Optional(Nullable(Timestamp)),
+    proximity_radius: Type.Optional(Nullable(ProximityRadius)),
   },
   { ...strict, minProperties: 1 },
 );

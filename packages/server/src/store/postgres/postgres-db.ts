@@ -2,6 +2,13 @@ import pg from 'pg';
 import { Kysely, Migrator, PostgresDialect, sql, type Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import { postgresMigrations } from './migrations/index.js';
+import { availablePool } from './postgres-availability.js';
+
+/**
+ * How long a checkout waits for a connection (a new one, or a free one of a full pool) before it fails
+ * with `unavailable`. Without a bound, requests hang for as long as the server does not answer.
+ */
+const CONNECT_TIMEOUT_MS = 5000;
 
 export interface PostgresOptions {
   /** `postgres://user:password@host:port/database` (query parameters understood by `pg`). */
@@ -51,11 +58,14 @@ export class PostgresDb {
       max: options.poolSize,
       types: TYPES,
       options: `-c search_path=${this.schema},public`,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      // TCP keepalive: a connection to a server that vanished without a word is found dead eventually.
+      keepAlive: true,
     });
     // An idle connection that drops (server restart) emits 'error' on the pool; without a listener that
     // would crash the process. The pool replaces it; the next query reports any lasting problem.
     this.pool.on('error', () => undefined);
-    this.kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool: this.pool }) });
+    this.kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool: availablePool(this.pool) }) });
   }
 
   /**

@@ -36,7 +36,9 @@ async function scanRecent(db: Pg, scan: NearbyScan, accept: Accept): Promise<Geo
   let batch = Math.max(FIRST_BATCH, scan.limit * 2);
   for (;;) {
     const keyset = key === undefined ? sql`` : sql`AND (created_at, id) < (${key.createdAt}::bigint, ${key.id})`;
-    const { rows } = await sql<CandidateRow>`${candidatesSql(scan, scan.radiusM)} ${keyset}
+    const newer =
+      scan.newerThan === undefined ? sql`` : sql`AND (created_at, id) > (${scan.newerThan.createdAt}::bigint, ${scan.newerThan.id})`;
+    const { rows } = await sql<CandidateRow>`${candidatesSql(scan, scan.radiusM)} ${keyset} ${newer}
       ORDER BY created_at DESC, id DESC LIMIT ${batch}`.execute(db);
     const within = toCandidates(rows, scan, scan.radiusM);
     if (takeAccepted(within, accept, accepted, scan.limit)) return accepted;

@@ -2,6 +2,8 @@ import type { RoomMemberRecord, RoomRecord, RoomRepo, RoomRole } from '../../cor
 import type { PageAfter } from '../../core/store.js';
 import type { PostgresDb } from './postgres-db.js';
 import { toRoom } from '../shared/rows.js';
+import { fencedRoomsQuery } from '../shared/fenced-rooms.js';
+import type { Box } from '../../core/geo/bbox.js';
 
 /** Rooms and their members; a room's messages live in its channel (`room:<id>`, postgres-channels.ts). */
 export class PostgresRooms implements RoomRepo {
@@ -19,6 +21,7 @@ export class PostgresRooms implements RoomRepo {
           fence_lat: room.geofence?.lat ?? null,
           fence_lng: room.geofence?.lng ?? null,
           fence_radius: room.geofence?.radius ?? null,
+          fence_join_inside: room.geofence?.joinInside === true,
           created_at: room.createdAt,
         })
         .execute();
@@ -104,5 +107,9 @@ export class PostgresRooms implements RoomRepo {
       );
     }
     return (await q.execute()).map(({ joined_at, ...room }) => ({ ...toRoom(room), joinedAt: joined_at }));
+  }
+
+  async fencedNear(boxes: Box[], lat: number, lng: number, limit: number): Promise<RoomRecord[]> {
+    return (await fencedRoomsQuery(this.db.kysely, boxes, lat, lng, limit).execute()).map(toRoom);
   }
 }

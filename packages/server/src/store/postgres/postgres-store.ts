@@ -4,6 +4,7 @@ import type { Store } from '../../core/store.js';
 import { PostgresAudit } from './postgres-audit.js';
 import { PostgresChannels } from './postgres-channels.js';
 import { PostgresDb, type PostgresOptions } from './postgres-db.js';
+import { PostgresBeacons, PostgresProximity } from './postgres-live-location.js';
 import { PostgresLocations } from './postgres-locations.js';
 import { PostgresMessages } from './postgres-messages.js';
 import { PostgresRooms } from './postgres-rooms.js';
@@ -23,6 +24,8 @@ export class PostgresStore implements Store {
   readonly audit: PostgresAudit;
   readonly channels: PostgresChannels;
   readonly rooms: PostgresRooms;
+  readonly beacons: PostgresBeacons;
+  readonly proximity: PostgresProximity;
 
   constructor(options: PostgresOptions) {
     this.db = new PostgresDb(options);
@@ -34,6 +37,8 @@ export class PostgresStore implements Store {
     this.audit = new PostgresAudit(this.db);
     this.channels = new PostgresChannels(this.db);
     this.rooms = new PostgresRooms(this.db);
+    this.beacons = new PostgresBeacons(this.db);
+    this.proximity = new PostgresProximity(this.db);
   }
 
   async secret(name: string): Promise<Uint8Array> {

@@ -52,6 +52,7 @@ export class PostgresUsers implements UserRepo {
     if (patch.locationPrecision !== undefined) values.location_precision = patch.locationPrecision;
     if (patch.ghostMode !== undefined) values.ghost_mode = patch.ghostMode;
     if (patch.ghostUntil !== undefined) values.ghost_until = patch.ghostUntil;
+    if (patch.proximityRadius !== undefined) values.proximity_radius = patch.proximityRadius;
     if (patch.role !== undefined) values.role = patch.role;
     if (patch.bannedAt !== undefined) values.banned_at = patch.bannedAt;
     if (Object.keys(values).length === 0) return this.byId(id);

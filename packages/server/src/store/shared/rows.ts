@@ -28,6 +28,7 @@ export function toUser(row: Selectable<UserColumns>, ghostMode: boolean): UserRe
     locationPrecision: row.location_precision as LocationPrecision,
     ghostMode,
     ghostUntil: row.ghost_until,
+    proximityRadius: row.proximity_radius,
   };
 }
 
@@ -55,12 +56,18 @@ export function toRequest(row: FriendRequestsTable): FriendRequestRecord {
   };
 }
 
-export function toRoom(row: RoomsTable): RoomRecord {
+export function toRoom(row: Selectable<RoomsTable>): RoomRecord {
   // The three fence columns are written together: all set or all null.
   const geofence =
     row.fence_lat === null || row.fence_lng === null || row.fence_radius === null
       ? null
-      : { lat: row.fence_lat, lng: row.fence_lng, radius: row.fence_radius };
+      : {
+          lat: row.fence_lat,
+          lng: row.fence_lng,
+          radius: row.fence_radius,
+          // An integer flag in SQLite, a boolean in PostgreSQL.
+          joinInside: row.fence_join_inside === true || row.fence_join_inside === 1,
+        };
   return {
     id: row.id,
     name: row.name,

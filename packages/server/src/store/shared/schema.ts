@@ -24,6 +24,8 @@ export interface UserColumns {
   location_sharing: Generated<string>;
   location_precision: Generated<string>;
   ghost_until: number | null;
+  /** Metres of friend proximity alerts; null: off. */
+  proximity_radius: number | null;
 }
 
 export interface SessionsTable {
@@ -142,6 +144,8 @@ export interface RoomsTable {
   fence_lat: number | null;
   fence_lng: number | null;
   fence_radius: number | null;
+  /** Joining needs being inside the fence: 0/1 in SQLite, a boolean in PostgreSQL (false without a fence). */
+  fence_join_inside: Generated<number | boolean>;
   created_at: number;
 }
 
@@ -150,6 +154,24 @@ export interface RoomMembersTable {
   user_id: string;
   role: string;
   joined_at: number;
+}
+
+/** A user's live beacon: the exact point, and the coarse public point that strangers and area counts see. */
+export interface BeaconsTable {
+  user_id: string;
+  lat: number;
+  lng: number;
+  accuracy: number | null;
+  public_lat: number;
+  public_lng: number;
+  at: number;
+}
+
+/** Two friends currently near each other (user_a < user_b); the row exists only while they are. */
+export interface ProximityPairsTable {
+  user_a: string;
+  user_b: string;
+  since: number;
 }
 
 /** The tables that are the same in both dialects; each dialect's Database adds users and messages. */
@@ -168,4 +190,6 @@ export interface SharedTables {
   channel_messages: ChannelMessagesTable;
   rooms: RoomsTable;
   room_members: RoomMembersTable;
+  beacons: BeaconsTable;
+  proximity_pairs: ProximityPairsTable;
 }

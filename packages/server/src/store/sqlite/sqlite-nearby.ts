@@ -91,6 +91,7 @@ export class SqliteNearby {
     const bounds = this.db.prepare(BOUNDS_SQL).get() as { lo: number | null; hi: number | null };
     if (bounds.lo === null || bounds.hi === null) return [];
     const after = scan.after?.sort === 'recent' ? scan.after : undefined;
+    const newer = scan.newerThan;
     const boxes = boundingBoxes(scan.lat, scan.lng, scan.radiusM);
     const accepted: ScannedCandidate[] = [];
     let hi = after ? Math.min(after.createdAt, bounds.hi) : bounds.hi;
@@ -107,11 +108,13 @@ export class SqliteNearby {
         (c) =>
           c.createdAt > lo &&
           c.createdAt <= hi &&
-          (after === undefined || c.createdAt < after.createdAt || (c.createdAt === after.createdAt && c.id < after.id)),
+          (after === undefined || c.createdAt < after.createdAt || (c.createdAt === after.createdAt && c.id < after.id)) &&
+          (newer === undefined || c.createdAt > newer.createdAt || (c.createdAt === newer.createdAt && c.id > newer.id)),
       );
       slice.sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
       if (takeAccepted(slice, accept, accepted, scan.limit)) return accepted;
-      if (lo < bounds.lo) return accepted;
+      // Slices are (lo, hi]: once lo is before `newer`, every post after it has been read.
+      if (lo < bounds.lo || (newer !== undefined && lo < newer.createdAt)) return accepted;
       hi = lo;
       lo = hi - buckets * BUCKET_MS;
       buckets *= 2;

@@ -2,6 +2,8 @@ import type { RoomMemberRecord, RoomRecord, RoomRepo, RoomRole } from '../../cor
 import type { PageAfter } from '../../core/store.js';
 import type { SqliteDb } from './sqlite-db.js';
 import { toRoom } from '../shared/rows.js';
+import { fencedRoomsQuery } from '../shared/fenced-rooms.js';
+import type { Box } from '../../core/geo/bbox.js';
 
 /** Rooms and their members; a room's messages live in its channel (`room:<id>`, sqlite-channels.ts). */
 export class SqliteRooms implements RoomRepo {
@@ -19,6 +21,7 @@ export class SqliteRooms implements RoomRepo {
           fence_lat: room.geofence?.lat ?? null,
           fence_lng: room.geofence?.lng ?? null,
           fence_radius: room.geofence?.radius ?? null,
+          fence_join_inside: room.geofence?.joinInside === true ? 1 : 0,
           created_at: room.createdAt,
         }),
       );
@@ -94,5 +97,9 @@ export class SqliteRooms implements RoomRepo {
       );
     }
     return Promise.resolve(this.db.all(q).map(({ joined_at, ...room }) => ({ ...toRoom(room), joinedAt: joined_at })));
+  }
+
+  fencedNear(boxes: Box[], lat: number, lng: number, limit: number): Promise<RoomRecord[]> {
+    return Promise.resolve(this.db.all(fencedRoomsQuery(this.db.kysely, boxes, lat, lng, limit)).map(toRoom));
   }
 }

@@ -3,6 +3,7 @@ import type { Store } from '../../core/store.js';
 import { SqliteAudit } from './sqlite-audit.js';
 import { SqliteChannels } from './sqlite-channels.js';
 import { SqliteDb, type SqliteOptions } from './sqlite-db.js';
+import { SqliteBeacons, SqliteProximity } from './sqlite-live-location.js';
 import { SqliteLocations } from './sqlite-locations.js';
 import { SqliteMessages } from './sqlite-messages.js';
 import { SqliteRooms } from './sqlite-rooms.js';
@@ -22,6 +23,8 @@ export class SqliteStore implements Store {
   readonly audit: SqliteAudit;
   readonly channels: SqliteChannels;
   readonly rooms: SqliteRooms;
+  readonly beacons: SqliteBeacons;
+  readonly proximity: SqliteProximity;
 
   constructor(options: SqliteOptions) {
     this.db = new SqliteDb(options);
@@ -33,6 +36,8 @@ export class SqliteStore implements Store {
     this.audit = new SqliteAudit(this.db);
     this.channels = new SqliteChannels(this.db);
     this.rooms = new SqliteRooms(this.db);
+    this.beacons = new SqliteBeacons(this.db);
+    this.proximity = new SqliteProximity(this.db);
   }
 
   secret(name: string): Promise<Uint8Array> {
