@@ -27,7 +27,7 @@ const QUIET_MS = 3_000;
 const flags = parseFlags(process.argv.slice(2), 'usage: npm run bench:geo -- [flags]', {
   subscribers: { default: 10_000, integer: true, doc: 'geo subscribers (one connection each)' },
   clients: { default: 2, integer: true, doc: 'client processes the subscribers are spread over' },
-  'city-km': { default: 10, doc: 'diameter of the disc the subscribers and posts are spread over' },
+  'city-km': { default: 34, doc: 'diameter of the disc the subscribers and posts are spread over (34 km: about Berlin)' },
   radius: { default: 500, integer: true, doc: 'radius of each geo subscription and of each post, metres' },
   rate: { default: 1000, doc: 'posts per second' },
   seconds: { default: 10, doc: 'length of the measured phase' },
@@ -58,7 +58,8 @@ log(`machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load
 const probe = path.join(root, 'bench/lib/server-probe.ts');
 // Subscribers share a few users and every geo.sub is a position report: lift the speed check, which
 // would (rightly) refuse one user being at ten places of a city within a second.
-const lo = await startLo(root, probe, f.authors, [], { LO_LOCATION_MAX_SPEED: '1000000000' });
+const nodeFlags = process.env.LO_BENCH_CPU_PROF === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${process.env.LO_BENCH_CPU_PROF}`];
+const lo = await startLo(root, probe, f.authors, nodeFlags, { LO_LOCATION_MAX_SPEED: '1000000000' });
 const fleet = ClientFleet.start(root, f.clients);
 const results: GeoResults = {
   code: codeVersion(root, ['packages/server/src', 'packages/protocol/src']),

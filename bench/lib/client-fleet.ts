@@ -41,12 +41,17 @@ export class ClientFleet {
     return this.pools.map((pool) => pool.pid);
   }
 
-  /** Opens `connections` (authenticated and subscribed) spread evenly over the processes. */
-  async open(server: RunningServer, options: Omit<FleetOptions, 'processes'>): Promise<OpenResult> {
+  /**
+   * Opens `connections` (authenticated and subscribed) spread evenly over the processes. Given several
+   * servers (the nodes of a cluster), process i connects to server i mod their number.
+   */
+  async open(servers: RunningServer | readonly RunningServer[], options: Omit<FleetOptions, 'processes'>): Promise<OpenResult> {
     const n = this.pools.length;
+    const targets = Array.isArray(servers) ? (servers as readonly RunningServer[]) : [servers as RunningServer];
     let first = 0;
     const results = await Promise.all(
       this.pools.map((pool, i) => {
+        const server = targets[i % targets.length]!;
         const count = Math.floor(options.connections / n) + (i < options.connections % n ? 1 : 0);
         const points = options.geo?.points.slice(first, (first += count));
         const request: OpenRequest = {
@@ -81,8 +86,10 @@ export class ClientFleet {
     return counts.reduce((s, c) => s + c, 0);
   }
 
-  async stats(): Promise<FleetStats> {
-    const all = await Promise.all(this.pools.map((pool) => pool.call<PoolStats>('stats', {}, 30_000)));
+  /** What the processes counted since the last reset: all of them, or those at the indexes `only`. */
+  async stats(only?: readonly number[]): Promise<FleetStats> {
+    const pools = only === undefined ? this.pools : this.pools.filter((_, i) => only.includes(i));
+    const all = await Promise.all(pools.map((pool) => pool.call<PoolStats>('stats', {}, 30_000)));
     const latencyUs = new LogHistogram();
     for (const s of all) latencyUs.add(s.latencyUs);
     const firstLost = all.find((s) => s.firstLost !== undefined)?.firstLost;

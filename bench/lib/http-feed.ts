@@ -9,8 +9,11 @@ const HIGH_LIMITS = ['signup', 'login_ip', 'login_account_ip', 'login_account', 
   .map((name) => `${name}=1000000/60`)
   .join(',');
 
-/** The real app (createApp) over the benchmark data dir, on a free loopback port, quiet and unthrottled. */
-export async function startBenchApp(dir: string): Promise<{ app: App; url: string }> {
+/**
+ * The real app (createApp) over the benchmark data dir, on a free loopback port, quiet and unthrottled;
+ * `env` adds settings (LO_DATABASE_URL for the PostgreSQL benchmark).
+ */
+export async function startBenchApp(dir: string, env: Record<string, string> = {}): Promise<{ app: App; url: string }> {
   const config = loadConfig({
     LO_DATA_DIR: dir,
     LO_HOST: '127.0.0.1',
@@ -18,6 +21,7 @@ export async function startBenchApp(dir: string): Promise<{ app: App; url: strin
     LO_LOG_LEVEL: 'silent',
     LO_RATE_LIMITS: HIGH_LIMITS,
     LO_LOCATION_MAX_SPEED: '1000000000',
+    ...env,
   });
   const app = await createApp(config);
   return { app, url: await app.listen() };

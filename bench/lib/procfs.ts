@@ -35,3 +35,40 @@ export function rssKiB(pid: number): number {
   if (match?.[1] === undefined) throw new Error(`no VmRSS for process ${pid} (has it exited?)`);
   return Number(match[1]);
 }
+
+/** Pids of the processes whose command name (/proc/<pid>/comm) is `name`, e.g. every PostgreSQL backend. */
+export function pidsNamed(name: string): number[] {
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === name) pids.push(Number(entry));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return pids;
+}
+
+/**
+ * CPU time (µs) of every process named `name`, per pid: with two readings, the processes alive at both
+ * plus those started between them cover what was spent in between (those that ended are missed).
+ */
+export function cpuByPid(name: string): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const pid of pidsNamed(name)) {
+    try {
+      out.set(pid, cpuTimeUs(pid));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
+
+/** CPU µs spent between two cpuByPid readings. */
+export function cpuBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let sum = 0;
+  for (const [pid, us] of after) sum += us - (before.get(pid) ?? 0);
+  return sum;
+}

@@ -14,8 +14,17 @@ export interface ParsedFlags<K extends string> {
   servers: ServerKind[];
   /** --dry-run: print the figures but leave bench/results.md alone (for trying things out). */
   dryRun: boolean;
+  /** Boolean flags named in `options.switches`, true when given. */
+  switches: Record<string, boolean>;
   /** The flags as given, for the results' command line. */
   given: string[];
+}
+
+export interface ParseOptions {
+  /** Whether the script compares servers (`--servers`); default true. */
+  servers?: boolean;
+  /** Further boolean flags: name → what it does (for --help). */
+  switches?: Record<string, string>;
 }
 
 function usageError(message: string, help: string): never {
@@ -23,17 +32,29 @@ function usageError(message: string, help: string): never {
   process.exit(2);
 }
 
-/** Parses `--name N` flags of `spec` plus `--servers ws,socketio,lo` and `--help` (prints `usage` and the flags). */
-export function parseFlags<K extends string>(argv: string[], usage: string, spec: Record<K, FlagSpec>): ParsedFlags<K> {
+/**
+ * Parses `--name N` flags of `spec` plus `--servers ws,socketio,lo` (unless `options.servers` is false),
+ * the boolean `options.switches`, `--dry-run` and `--help` (prints `usage` and the flags).
+ */
+export function parseFlags<K extends string>(
+  argv: string[],
+  usage: string,
+  spec: Record<K, FlagSpec>,
+  parseOptions: ParseOptions = {},
+): ParsedFlags<K> {
   const names = Object.keys(spec) as K[];
+  const withServers = parseOptions.servers !== false;
+  const switchDocs = parseOptions.switches ?? {};
   const help = [
     usage,
     ...names.map((name) => `  --${name} N`.padEnd(24) + `${spec[name].doc} (default ${spec[name].default})`),
-    '  --servers LIST'.padEnd(24) + `comma-separated, of ${SERVER_KINDS.join(', ')} (default all, in that order)`,
+    ...(withServers ? ['  --servers LIST'.padEnd(24) + `comma-separated, of ${SERVER_KINDS.join(', ')} (default all, in that order)`] : []),
+    ...Object.entries(switchDocs).map(([name, doc]) => `  --${name}`.padEnd(24) + doc),
     '  --dry-run'.padEnd(24) + 'do not write bench/results.md',
   ].join('\n');
   const options = {
     ...Object.fromEntries(names.map((name) => [name, { type: 'string' as const }])),
+    ...Object.fromEntries(Object.keys(switchDocs).map((name) => [name, { type: 'boolean' as const, default: false }])),
     servers: { type: 'string' as const, default: SERVER_KINDS.join(',') },
     'dry-run': { type: 'boolean' as const, default: false },
     help: { type: 'boolean' as const, default: false },
@@ -48,6 +69,7 @@ export function parseFlags<K extends string>(argv: string[], usage: string, spec
     console.log(help);
     process.exit(0);
   }
+  if (!withServers && argv.some((arg) => arg.startsWith('--servers'))) usageError('--servers: this benchmark runs Lo only', help);
   const out = {} as Record<K, number>;
   for (const name of names) {
     const text = (values as Record<string, unknown>)[name];
@@ -62,7 +84,8 @@ export function parseFlags<K extends string>(argv: string[], usage: string, spec
     .filter((s) => s !== '');
   const unknown = servers.filter((s) => !(SERVER_KINDS as readonly string[]).includes(s));
   if (unknown.length > 0 || servers.length === 0) return usageError(`--servers: unknown ${unknown.join(', ')}`, help);
-  return { values: out, servers: servers as ServerKind[], dryRun: values['dry-run'] === true, given: argv };
+  const switches = Object.fromEntries(Object.keys(switchDocs).map((name) => [name, (values as Record<string, unknown>)[name] === true]));
+  return { values: out, servers: servers as ServerKind[], dryRun: values['dry-run'] === true, switches, given: argv };
 }
 
 /** The command that reproduces this run, for the results file. */

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { NewGeoMessage } from '../../packages/server/src/core/store.js';
+import type { NewGeoMessage, Store } from '../../packages/server/src/core/store.js';
 import { SqliteStore } from '../../packages/server/src/store/sqlite/sqlite-store.js';
 import { DISTRIBUTION, postPoint, postRadius } from './distribution.js';
 import { type Rng, ulidAt } from './random.js';
@@ -70,7 +70,7 @@ export async function prepareDatabase(
   return { store, seed };
 }
 
-async function createAuthors(store: SqliteStore, rng: Rng, now: number): Promise<string[]> {
+async function createAuthors(store: Store, rng: Rng, now: number): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < DISTRIBUTION.authors; i += 1) {
     const id = ulidAt(now - 40 * 86_400_000 + i, rng);
@@ -102,7 +102,28 @@ function content(rng: Rng): string {
   return words.join(' ');
 }
 
-async function seedPosts(store: SqliteStore, posts: number, rng: Rng, sigmas: readonly number[]): Promise<SeedInfo> {
+/** One public geo post of the benchmark distribution by one of `authors` (the RNG is drawn in a fixed order). */
+export function geoPost(rng: Rng, sigmas: readonly number[], createdAt: number, authors: readonly string[]): NewGeoMessage {
+  const point = postPoint(rng, sigmas);
+  return {
+    id: ulidAt(createdAt, rng),
+    authorId: rng.pick(authors),
+    kind: 'geo',
+    content: content(rng),
+    lat: point.lat,
+    lng: point.lng,
+    publicLat: point.lat,
+    publicLng: point.lng,
+    radius: postRadius(rng),
+    visibility: 'public',
+    createdAt,
+    expiresAt: null,
+    clientMsgId: null,
+  };
+}
+
+/** Seeds `posts` geo posts by DISTRIBUTION.authors authors through `store.messages.importGeo` (any backend). */
+export async function seedPosts(store: Store, posts: number, rng: Rng, sigmas: readonly number[]): Promise<SeedInfo> {
   const started = nowMs();
   const now = Date.now();
   const authors = await createAuthors(store, rng, now);
@@ -112,23 +133,7 @@ async function seedPosts(store: SqliteStore, posts: number, rng: Rng, sigmas: re
   for (let offset = 0; offset < posts; offset += BATCH) {
     const batch: NewGeoMessage[] = [];
     for (let i = offset; i < Math.min(posts, offset + BATCH); i += 1) {
-      const createdAt = times[i]!;
-      const point = postPoint(rng, sigmas);
-      batch.push({
-        id: ulidAt(createdAt, rng),
-        authorId: rng.pick(authors),
-        kind: 'geo',
-        content: content(rng),
-        lat: point.lat,
-        lng: point.lng,
-        publicLat: point.lat,
-        publicLng: point.lng,
-        radius: postRadius(rng),
-        visibility: 'public',
-        createdAt,
-        expiresAt: null,
-        clientMsgId: null,
-      });
+      batch.push(geoPost(rng, sigmas, times[i]!, authors));
     }
     const t0 = nowMs();
     await store.messages.importGeo(batch);

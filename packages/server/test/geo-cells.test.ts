@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { COARSE_PRECISION, coverDisc, encodeGeohash, FINE_PRECISION, MAX_FINE_CELLS, postCells } from '../src/core/geo/cells.js';
+import { COARSE_PRECISION, coverDisc, encodeGeohash, MAX_CELLS, postCells } from '../src/core/geo/cells.js';
 import { destination } from '../src/core/geo/haversine.js';
 
 test('encodes points as standard geohashes', () => {
@@ -17,7 +17,7 @@ test('encodes points as standard geohashes', () => {
   assert.equal(encodeGeohash(90, 179.999999, 3), 'zzz');
   // Longitude 180 is -180: both are in the first column.
   assert.equal(encodeGeohash(0, 180, 5), encodeGeohash(0, -180, 5));
-  assert.deepEqual(postCells(48.8583, 2.2945), ['u09tu', 'u09']);
+  assert.deepEqual(postCells(48.8583, 2.2945), ['u09tun', 'u09tu', 'u09t', 'u09']);
 });
 
 /** Points of the disc: its centre, its edge in 32 directions, and random ones inside. */
@@ -39,7 +39,7 @@ function assertCovers(lat: number, lng: number, radiusM: number, seed: number): 
     const cell = encodeGeohash(point.lat, point.lng, cover.precision);
     assert.ok(cells.has(cell), `(${point.lat}, ${point.lng}) of the disc at (${lat}, ${lng}) r=${radiusM} is in ${cell}, not covered`);
   }
-  if (cover.precision === FINE_PRECISION) assert.ok(cover.cells.length <= MAX_FINE_CELLS);
+  if (cover.precision !== COARSE_PRECISION) assert.ok(cover.cells.length <= MAX_CELLS);
   else assert.ok(cover.cells.length <= 512, `${cover.cells.length} coarse cells`);
 }
 
@@ -74,14 +74,19 @@ test('covers are right across the antimeridian, at the poles and on cell edges',
   for (const [i, [lat, lng, radius]] of cases.entries()) assertCovers(lat, lng, radius, i + 1);
 });
 
-test('a 10 km disc is covered by fine cells up to about 60°, by coarse ones above', () => {
+test('small discs get the finest cells, larger ones and high latitudes coarser ones', () => {
+  // A city-block area: ~1 km cells, a few of them.
+  const block = coverDisc(52.52, 13.405, 600);
+  assert.equal(block.precision, 6);
+  assert.ok(block.cells.length <= 12, `${block.cells.length} cells for 600 m`);
   const equator = coverDisc(0, 10, 10_000);
-  assert.equal(equator.precision, FINE_PRECISION);
+  assert.equal(equator.precision, 5);
   assert.ok(equator.cells.length <= 30, `${equator.cells.length} cells at the equator`);
-  assert.equal(coverDisc(45, 10, 11_000).precision, FINE_PRECISION);
+  assert.equal(coverDisc(45, 10, 11_000).precision, 5);
   const north = coverDisc(70, 10, 10_000);
-  assert.equal(north.precision, COARSE_PRECISION);
-  assert.ok(north.cells.length <= 6, `${north.cells.length} coarse cells at 70°`);
+  assert.ok(north.precision <= 4);
+  assert.ok(north.cells.length <= MAX_CELLS, `${north.cells.length} cells at 70°`);
+  assert.equal(coverDisc(89.99, 0, 10_000).precision, COARSE_PRECISION);
   // A small disc stays fine even far north.
-  assert.equal(coverDisc(78, 15, 1_000).precision, FINE_PRECISION);
+  assert.ok(coverDisc(78, 15, 1_000).precision >= 5);
 });

@@ -34,7 +34,7 @@ interface KnownPost {
  * Most posts remembered per area. Past it the oldest shown are forgotten: they get no `geo.exit` (the
  * client still has their `expires_at`), and one that comes back into range may be entered again.
  */
-export const KNOWN_MAX = 1000;
+export const KNOWN_MAX = 256;
 
 /**
  * Hysteresis against GPS jitter: a post is entered or pushed only within its range (min of the area's

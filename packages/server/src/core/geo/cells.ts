@@ -1,8 +1,9 @@
 /**
  * Geohash cells: the unit of live geo fan-out between nodes (DESIGN section 7). A post is published on
- * the topics of the cells of its public point at two precisions; a live subscription listens on the
- * cells covering its disc at exactly one of them, so it hears each post once, and a node subscribes only
- * to the cell topics its connections cover.
+ * the topics of the cells of its public point at every precision of PRECISIONS; a live subscription
+ * listens on the cells covering its disc at exactly one of them (the finest that keeps its cover small),
+ * so it hears each post once, is checked against few areas that cannot see it, and a node subscribes
+ * only to the cell topics its connections cover.
  *
  * Hand-written rather than a dependency: it is 100 lines, and the cover must match the encoder exactly
  * (same row/column arithmetic), which a library does not promise at cell edges.
@@ -10,12 +11,17 @@
 import { boundingBoxes } from './bbox.js';
 import { normalizeLng } from './haversine.js';
 
-/** ~4.9 km × 4.9 km cells (at the equator): the precision subscriptions normally use. */
-export const FINE_PRECISION = 5;
-/** ~156 km × 156 km cells: for discs whose fine cover would be too many cells (high latitudes). */
+/**
+ * Precisions in use, finest first: ~1.2 × 0.6 km, ~4.9 × 4.9 km, ~39 × 20 km and ~156 × 156 km cells (at
+ * the equator). The cell size decides how many areas a post is checked against: an area of 500 m in a
+ * 5 km cell shares it with every area of that cell (measured: 96 % of candidates then fail the distance
+ * test); in 1 km cells, with a few.
+ */
+export const PRECISIONS = [6, 5, 4, 3] as const;
+/** The finest precision whose cover has at most this many cells is used (a 10 km disc: ~40 cells at 5). */
+export const MAX_CELLS = 64;
+/** The coarsest precision: a disc of at most ~12 km is a handful of these, at most 512 around a pole. */
 export const COARSE_PRECISION = 3;
-/** A fine cover larger than this switches to the coarse precision (a 10 km disc needs ~40 fine cells at 45°). */
-export const MAX_FINE_CELLS = 64;
 
 const BASE32 = '0123456789bcdefghjkmnpqrstuvwxyz';
 /**
@@ -24,7 +30,7 @@ const BASE32 = '0123456789bcdefghjkmnpqrstuvwxyz';
  */
 const EDGE_SLACK_M = 1;
 
-export type CellPrecision = typeof FINE_PRECISION | typeof COARSE_PRECISION;
+export type CellPrecision = (typeof PRECISIONS)[number];
 
 export interface Cover {
   precision: CellPrecision;
@@ -76,9 +82,9 @@ export function cellTopic(cell: string): string {
   return `geo:${cell}`;
 }
 
-/** Where a post is published: its public point's cell at both precisions (fine first). */
+/** Where a post is published: its public point's cell at every precision (finest first). */
 export function postCells(lat: number, lng: number): string[] {
-  return [encodeGeohash(lat, lng, FINE_PRECISION), encodeGeohash(lat, lng, COARSE_PRECISION)];
+  return PRECISIONS.map((precision) => encodeGeohash(lat, lng, precision));
 }
 
 /** Row and column ranges of the cells a disc's bounding boxes touch, at one precision. */
@@ -114,10 +120,10 @@ function countIn(lat: number, lng: number, radiusM: number, precision: number): 
 
 /**
  * Cells that together contain every point within `radiusM` of the centre (a superset: cells touching the
- * disc's bounding box). Fine cells unless that takes more than MAX_FINE_CELLS; then coarse ones, which
- * for a disc of at most ~12 km is a handful, and at most 512 for a disc around a pole.
+ * disc's bounding box), at the finest precision that needs at most MAX_CELLS of them; else at the
+ * coarsest, which for a disc of at most ~12 km is a handful, and at most 512 for a disc around a pole.
  */
 export function coverDisc(lat: number, lng: number, radiusM: number): Cover {
-  const precision = countIn(lat, lng, radiusM, FINE_PRECISION) <= MAX_FINE_CELLS ? FINE_PRECISION : COARSE_PRECISION;
+  const precision = PRECISIONS.find((p) => countIn(lat, lng, radiusM, p) <= MAX_CELLS) ?? COARSE_PRECISION;
   return { precision, cells: [...cellsIn(lat, lng, radiusM, precision)] };
 }

@@ -73,6 +73,8 @@ export class MessageService {
     const { message, created } = await this.store.messages.createGeo(this.draft(author, input, content));
     // A retry that found the original (created: false) was fanned out the first time.
     if (created) await this.fanout?.posted(message);
+    // A post made just now has no reactions: no need to read them.
+    if (created) return { message: geoMessageView(message, author.userId, input), created };
     return { message: await this.view(message, author.userId, input), created };
   }
 
