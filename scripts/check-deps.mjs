@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Checks the dependency direction of DESIGN section 2:
-//   util ← errors ← core ← {store, ratelimit, security, broker, presence, ops, config} ← {http, realtime} ← app ← cli
+//   util ← errors ← core ← {store, ratelimit, security, broker, presence, ops, config} ← {http, realtime} ← app (with services, shared) ← cli
 // core/ is plain TypeScript: node built-ins and @lo/protocol only (no driver, ws or Fastify).
 // loadgen/ (`lo bench`) is a client of the public API and protocol: it may not reach into the server.
 // The client SDK runs in browsers: @lo/protocol only, no node built-ins; protocol imports nothing.
@@ -20,6 +20,9 @@ const ALLOWED = {
   http: ['util', 'errors', 'core', 'http', 'ops', 'config'],
   realtime: ['util', 'errors', 'core', 'realtime', 'ops', 'config'],
   app: ['*'],
+  // The composition root's parts (app.ts builds the node from them).
+  services: ['*'],
+  shared: ['*'],
   loadgen: ['errors', 'loadgen'],
   version: [],
   cli: ['*'],
