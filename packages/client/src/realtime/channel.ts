@@ -11,11 +11,12 @@ import {
   type TypingEventFrame,
   type UnsubscribedFrame,
 } from '@lo/protocol';
-import { LoRealtimeError, RESEND_AFTER_RECONNECT, RETRY_LATER } from '../errors.js';
+import { LoRealtimeError } from '../errors.js';
 import type { RequestFrame, TimeoutPolicy } from './connection.js';
 import { Emitter, type Listener } from './emitter.js';
+import { ServerSubscription } from './server-subscription.js';
 import { StreamCursor } from './stream.js';
-import { deferred, randomId, settleAll, unref, type Deferred } from './util.js';
+import { deferred, randomId, settleAll, type Deferred } from './util.js';
 
 /** Emitted each time the server confirms a subscription (the first time and after every reconnect). */
 export interface SubscribedEvent {
@@ -59,9 +60,6 @@ export interface ChannelHost {
   reportError(error: LoRealtimeError): void;
 }
 
-type ServerSide = 'none' | 'subscribing' | 'subscribed' | 'unsubscribing';
-
-const MAX_RETRIES = 5;
 /** `typing()` sends at most one frame per channel this often (the server allows 2 per 2 s). */
 const TYPING_INTERVAL_MS = 2000;
 
@@ -70,7 +68,7 @@ const TYPING_INTERVAL_MS = 2000;
  * survives reconnects: after each one the channel resubscribes from `position` and delivers what it missed before
  * live messages, dropping any message whose offset it has delivered already.
  */
-export class Channel {
+export class Channel extends ServerSubscription {
   /** Presence in this channel: your state as others see it, and who is here. */
   readonly presence = {
     /** Sets your presence state (JSON, at most 512 bytes; null clears it). Kept and sent again after reconnects. */
@@ -84,16 +82,8 @@ export class Channel {
 
   private readonly events = new Emitter<ChannelEvents>();
   private readonly stream: StreamCursor;
-  private wanted = false;
-  private server: ServerSide = 'none';
-  /** The sub or unsub request in flight. */
-  private pending: Promise<void> | null = null;
-  /** Bumped when the socket goes: replies to requests of an older socket are ignored. */
-  private generation = 0;
   private presenceState: unknown = null;
-  private retries = 0;
   private typedAt = -Infinity;
-  private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private subscribeWaiters: Deferred<void>[] = [];
   private unsubscribeWaiters: Deferred<void>[] = [];
 
@@ -102,6 +92,7 @@ export class Channel {
     readonly name: string,
     private readonly host: ChannelHost,
   ) {
+    super(host, false);
     // public: and loc: channels are ephemeral: no offsets, so nothing to recover or deduplicate.
     const namespace = namespaceOf(name);
     this.stream = new StreamCursor(namespace !== 'public' && namespace !== 'loc');
@@ -110,11 +101,6 @@ export class Channel {
   /** The last position delivered, for persisted channels once subscribed; resubscribing resumes from here. */
   get position(): StreamPosition | undefined {
     return this.stream.position;
-  }
-
-  /** Whether the server has confirmed the subscription on the current connection. */
-  get subscribed(): boolean {
-    return this.wanted && this.server === 'subscribed';
   }
 
   on<K extends keyof ChannelEvents>(event: K, listener: Listener<ChannelEvents[K]>): () => void {
@@ -146,7 +132,7 @@ export class Channel {
     this.wanted = false;
     this.clearRetry();
     settleAll(this.subscribeWaiters, new LoRealtimeError('cancelled', `unsubscribe() was called before ${this.name} was subscribed`));
-    if (this.server === 'none' && this.pending === null) return Promise.resolve();
+    if (this.idle) return Promise.resolve();
     const waiter = deferred<void>();
     this.unsubscribeWaiters.push(waiter);
     void this.sync();
@@ -174,23 +160,6 @@ export class Channel {
     this.wanted = wanted;
   }
 
-  /** @internal Brings the server in line with what the app wants; resolves when the request in flight is answered. */
-  sync(): Promise<void> {
-    if (this.pending !== null) return this.pending;
-    if (!this.host.connected) return Promise.resolve();
-    let request: Promise<void> | null = null;
-    // A sub refused with "later" waits for its retry timer.
-    if (this.wanted && this.server === 'none' && this.retryTimer === null) request = this.sendSub();
-    else if (!this.wanted && this.server === 'subscribed') request = this.sendUnsub();
-    if (request === null) return Promise.resolve();
-    const pending = request.finally(() => {
-      if (this.pending === pending) this.pending = null;
-      void this.sync();
-    });
-    this.pending = pending;
-    return pending;
-  }
-
   /** @internal A push for this channel. */
   handlePush(frame: MessageFrame | PresenceEventFrame | TypingEventFrame | UnsubscribedFrame): void {
     if (!this.wanted) return;
@@ -204,45 +173,26 @@ export class Channel {
     else this.events.emit('presence', frame);
   }
 
-  /** @internal The socket is gone: the server forgot the subscription. */
-  handleDown(): void {
-    this.generation++;
-    this.clearRetry();
-    this.server = 'none';
-    this.pending = null;
-    this.stream.abort();
-    settleAll(this.unsubscribeWaiters);
-  }
-
   /** @internal Stopped for good or by `disconnect()`: waiting `subscribe()` calls fail; the intent stays. */
   handleStop(error: unknown): void {
     this.handleDown();
     settleAll(this.subscribeWaiters, error);
   }
 
-  private clearRetry(): void {
-    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
-    this.retryTimer = null;
+  /** Also after a confirmed unsub, where nothing is held any more and the abort changes nothing. */
+  protected override released(): void {
+    this.stream.abort();
+    settleAll(this.unsubscribeWaiters);
   }
 
-  private async sendSub(): Promise<void> {
-    const generation = this.generation;
+  protected async sendSub(): Promise<() => void> {
     const since = this.stream.begin();
-    this.server = 'subscribing';
-    let result: SubResult;
-    try {
-      result = await this.host.request<SubResult>({ type: 'sub', channel: this.name, ...(since && { since }) }, 'reconnect');
-    } catch (error) {
-      if (generation === this.generation)
-        this.refused(error instanceof LoRealtimeError ? error : new LoRealtimeError('internal', String(error)));
-      return;
-    }
-    if (generation !== this.generation) return;
-    this.server = 'subscribed';
-    this.retries = 0;
-    this.apply(result, since);
-    settleAll(this.subscribeWaiters);
-    if (this.presenceState !== null) this.host.send({ type: 'presence', channel: this.name, state: this.presenceState });
+    const result = await this.host.request<SubResult>({ type: 'sub', channel: this.name, ...(since && { since }) }, 'reconnect');
+    return () => {
+      this.apply(result, since);
+      settleAll(this.subscribeWaiters);
+      if (this.presenceState !== null) this.host.send({ type: 'presence', channel: this.name, state: this.presenceState });
+    };
   }
 
   /** Replayed messages first, then those that arrived live meanwhile, without duplicates. */
@@ -252,33 +202,15 @@ export class Channel {
     for (const message of messages) this.events.emit('message', message);
   }
 
-  private refused(error: LoRealtimeError): void {
-    this.server = 'none';
-    this.stream.abort();
-    settleAll(this.unsubscribeWaiters);
-    if (RESEND_AFTER_RECONNECT.has(error.code)) return;
-    if (error.code === 'already_subscribed') {
-      this.server = 'subscribed';
-      settleAll(this.subscribeWaiters);
-      return;
-    }
-    if (RETRY_LATER.has(error.code) && this.retries < MAX_RETRIES) {
-      this.retries++;
-      this.retryTimer = setTimeout(
-        () => {
-          this.retryTimer = null;
-          void this.sync();
-        },
-        (error.retryAfter ?? 1) * 1000,
-      );
-      unref(this.retryTimer);
-      return;
-    }
-    this.giveUp(error);
+  /** `already_subscribed`: this socket has the subscription already, so it is in force. */
+  protected override keepDespite(error: LoRealtimeError): boolean {
+    if (error.code !== 'already_subscribed') return false;
+    settleAll(this.subscribeWaiters);
+    return true;
   }
 
   /** The subscription cannot be had: stop wanting it and tell whoever listens. */
-  private giveUp(error: LoRealtimeError): void {
+  protected giveUp(error: LoRealtimeError): void {
     this.wanted = false;
     const awaited = this.subscribeWaiters.length > 0;
     settleAll(this.subscribeWaiters, error);
@@ -286,16 +218,7 @@ export class Channel {
     else if (!awaited) this.host.reportError(error);
   }
 
-  private async sendUnsub(): Promise<void> {
-    const generation = this.generation;
-    this.server = 'unsubscribing';
-    try {
-      await this.host.request({ type: 'unsub', channel: this.name });
-    } catch {
-      // not_subscribed, or the socket went: either way the server no longer sends this channel.
-    }
-    if (generation !== this.generation) return;
-    this.server = 'none';
-    settleAll(this.unsubscribeWaiters);
+  protected sendUnsub(): Promise<unknown> {
+    return this.host.request({ type: 'unsub', channel: this.name });
   }
 }

@@ -1,8 +1,9 @@
 import type { GeoEnterFrame, GeoExitFrame, GeoMessage, GeoMessageFrame, GeoSubResult } from '@lo/protocol';
-import { LoRealtimeError, RESEND_AFTER_RECONNECT, RETRY_LATER } from '../errors.js';
+import { LoRealtimeError, RESEND_AFTER_RECONNECT } from '../errors.js';
 import type { ChannelHost } from './channel.js';
 import { Emitter, type Listener } from './emitter.js';
-import { deferred, unref } from './util.js';
+import { ServerSubscription } from './server-subscription.js';
+import { deferred } from './util.js';
 
 export interface NearbyOptions {
   lat: number;
@@ -41,14 +42,13 @@ export interface GeoAreaHost extends Pick<ChannelHost, 'connected' | 'request' |
 
 /** Ids remembered as shown (for deduplication); past this the oldest are forgotten. */
 const SHOWN_MAX = 5000;
-const MAX_RETRIES = 5;
 
 /**
  * A live geo area (`client.nearby()`): the posts around a position, live, following you as you `move()`. It survives
  * reconnects: after each one it subscribes again at the current centre with `since` = the newest post it has shown,
  * and emits only posts it has not shown, so nothing is emitted twice and nothing posted while offline is missed.
  */
-export class GeoArea {
+export class GeoArea extends ServerSubscription {
   /** Resolves when the server first confirms the area (after `snapshot`); rejects when it refuses it. */
   readonly ready: Promise<void>;
   private readonly events = new Emitter<GeoAreaEvents>();
@@ -57,22 +57,17 @@ export class GeoArea {
   private position: { lat: number; lng: number };
   private readonly asked: number | undefined;
   private inForce: number | null = null;
-  private wanted = true;
-  private server: 'none' | 'subscribing' | 'subscribed' = 'none';
-  private generation = 0;
-  private pending: Promise<void> | null = null;
   private snapshotDone = false;
   /** Moved while the server had no area here: the next subscription is a fresh look, not a recovery. */
   private relocated = false;
   private newest: string | null = null;
-  private retries = 0;
-  private retryTimer: ReturnType<typeof setTimeout> | null = null;
 
   /** @internal Use `client.nearby()`. */
   constructor(
     options: NearbyOptions,
     private readonly host: GeoAreaHost,
   ) {
+    super(host, true);
     this.position = { lat: options.lat, lng: options.lng };
     this.asked = options.radius;
     this.ready = this.opened.promise;
@@ -86,11 +81,6 @@ export class GeoArea {
   /** The radius in force (the asked one capped at your visibility radius), once confirmed. */
   get radius(): number | null {
     return this.inForce;
-  }
-
-  /** Whether the server has the area on the current connection. */
-  get subscribed(): boolean {
-    return this.wanted && this.server === 'subscribed';
   }
 
   on<K extends keyof GeoAreaEvents>(event: K, listener: Listener<GeoAreaEvents[K]>): () => void {
@@ -109,7 +99,8 @@ export class GeoArea {
   async move(lat: number, lng: number, accuracy?: number): Promise<void> {
     const previous = this.position;
     this.position = { lat, lng };
-    if (!this.host.connected || this.server !== 'subscribed') {
+    // Until a geo.unsub (after close()) is answered the server still has the area where it was.
+    if (!this.host.connected || (this.server !== 'subscribed' && this.server !== 'unsubscribing')) {
       this.relocated = true;
       return;
     }
@@ -135,22 +126,6 @@ export class GeoArea {
     await this.sync();
   }
 
-  /** @internal Brings the server in line (subscribe, or unsubscribe after close()); resolves when answered. */
-  sync(): Promise<void> {
-    if (this.pending !== null) return this.pending;
-    if (!this.host.connected) return Promise.resolve();
-    let request: Promise<void> | null = null;
-    if (this.wanted && this.server === 'none' && this.retryTimer === null) request = this.sendSub();
-    else if (!this.wanted && this.server === 'subscribed') request = this.sendUnsub();
-    if (request === null) return Promise.resolve();
-    const pending = request.finally(() => {
-      if (this.pending === pending) this.pending = null;
-      void this.sync();
-    });
-    this.pending = pending;
-    return pending;
-  }
-
   /** @internal Starts: connects if needed and subscribes. */
   start(): void {
     this.host.ensureConnecting();
@@ -167,45 +142,24 @@ export class GeoArea {
     }
   }
 
-  /** @internal The socket is gone: the server forgot the area. */
-  handleDown(): void {
-    this.generation++;
-    this.clearRetry();
-    this.server = 'none';
-    this.pending = null;
-  }
-
   /** @internal Stopped for good or by `disconnect()`: a waiting `ready` fails; the area is kept for a later connect(). */
   handleStop(error: unknown): void {
     this.handleDown();
     if (!this.snapshotDone) this.opened.reject(error);
   }
 
-  private async sendSub(): Promise<void> {
-    const generation = this.generation;
+  protected async sendSub(): Promise<() => void> {
     const since = this.snapshotDone && !this.relocated ? this.newest : null;
     const fresh = this.relocated;
     this.relocated = false;
-    this.server = 'subscribing';
     const { lat, lng } = this.position;
-    let result: GeoSubResult;
-    try {
-      const frame = {
-        type: 'geo.sub' as const,
-        lat,
-        lng,
-        ...(this.asked !== undefined && { radius: this.asked }),
-        ...(since && { since }),
-      };
-      result = await this.host.request<GeoSubResult>(frame, 'reconnect');
-    } catch (error) {
-      if (generation === this.generation)
-        this.refused(error instanceof LoRealtimeError ? error : new LoRealtimeError('internal', String(error)));
-      return;
-    }
-    if (generation !== this.generation) return;
-    this.server = 'subscribed';
-    this.retries = 0;
+    const frame = { type: 'geo.sub' as const, lat, lng, ...(this.asked !== undefined && { radius: this.asked }), ...(since && { since }) };
+    const result = await this.host.request<GeoSubResult>(frame, 'reconnect');
+    return () => this.confirmed(result, lat, lng, fresh);
+  }
+
+  /** The server has the area asked for at `lat`, `lng`; `fresh`: a new place, not a recovery of the old one. */
+  private confirmed(result: GeoSubResult, lat: number, lng: number, fresh: boolean): void {
     this.inForce = result.radius;
     this.events.emit('subscribed', { radius: result.radius, recovered: result.recovered });
     // move() while the reply was on its way: the server's area is still where it was asked for.
@@ -226,14 +180,8 @@ export class GeoArea {
     for (const message of [...result.items].reverse()) if (this.show(message)) this.events.emit(fresh ? 'enter' : 'message', message);
   }
 
-  private async sendUnsub(): Promise<void> {
-    const generation = this.generation;
-    try {
-      await this.host.request({ type: 'geo.unsub' });
-    } catch {
-      // not_subscribed, or the socket went: either way the server no longer has the area.
-    }
-    if (generation === this.generation) this.server = 'none';
+  protected sendUnsub(): Promise<unknown> {
+    return this.host.request({ type: 'geo.unsub' });
   }
 
   /** Marks a post shown; false when it already was. */
@@ -245,31 +193,12 @@ export class GeoArea {
     return true;
   }
 
-  private refused(error: LoRealtimeError): void {
-    this.server = 'none';
-    if (RESEND_AFTER_RECONNECT.has(error.code)) return;
-    if (RETRY_LATER.has(error.code) && this.retries < MAX_RETRIES) {
-      this.retries++;
-      this.retryTimer = setTimeout(
-        () => {
-          this.retryTimer = null;
-          void this.sync();
-        },
-        (error.retryAfter ?? 1) * 1000,
-      );
-      unref(this.retryTimer);
-      return;
-    }
-    // Refused for good (an implausible position, …): the area is closed.
+  /** Refused for good (an implausible position, …): the area is closed. */
+  protected giveUp(error: LoRealtimeError): void {
     this.wanted = false;
     this.host.forgetArea(this);
     this.opened.reject(error);
     if (this.events.has('error')) this.events.emit('error', error);
     else if (this.snapshotDone) this.host.reportError(error);
-  }
-
-  private clearRetry(): void {
-    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
-    this.retryTimer = null;
   }
 }
