@@ -67,7 +67,7 @@ const software = {
   postgres: await one<string>('version()'),
   postgis: await one<string>('postgis_lib_version()'),
   settings: await one<string>(
-    `(SELECT string_agg(name || '=' || setting || coalesce(unit, ''), ', ' ORDER BY name) FROM pg_settings WHERE name IN ` +
+    `(SELECT string_agg(name || '=' || current_setting(name), ', ' ORDER BY name) FROM pg_settings WHERE name IN ` +
       `('shared_buffers', 'work_mem', 'synchronous_commit', 'fsync', 'random_page_cost', 'effective_cache_size', 'jit'))`,
   ),
 };

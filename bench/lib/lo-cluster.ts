@@ -34,6 +34,8 @@ export interface ClusterEnv {
   redisUrl: string;
   /** Users signed up on each node, whose tokens the clients share. */
   users: number;
+  /** Extra Node flags for every node (e.g. --cpu-prof). */
+  nodeFlags?: string[];
 }
 
 /** Drops the schema the nodes use (each run starts from an empty database; the first node migrates it). */
@@ -57,7 +59,7 @@ export async function startCluster(spec: ClusterSpec, env: ClusterEnv): Promise<
   const nodes: LoNode[] = [];
   try {
     for (let i = 0; i < spec.nodes; i += 1) {
-      const lo = await startLo(env.root, probe, env.users, [], shared);
+      const lo = await startLo(env.root, probe, env.users, env.nodeFlags ?? [], shared);
       const name = String.fromCharCode(65 + i);
       nodes.push({
         name,

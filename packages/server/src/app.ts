@@ -74,7 +74,9 @@ export async function createApp(config: Config, clock: Clock = systemClock, shar
     auth,
     realtime,
     async listen() {
-      await http.listen({ host: config.host, port: config.port });
+      // A deeper accept queue than Node's 511 (the kernel caps it at net.core.somaxconn): after a restart
+      // or a network blip thousands of clients reconnect within a second (lo bench storm).
+      await http.listen({ host: config.host, port: config.port, backlog: 4096 });
       health.setReady(true);
       // Warm the common-password list soon, not on the first signup, and not while the first readiness
       // probes arrive (a failure here is retried by the first signup).

@@ -89,6 +89,10 @@ describe('lo bench parts', () => {
       ],
     );
     assert.equal(stagesOf('breakpoint', 100, { factor: 10, steps: 10 }).at(-1)!.multiplier, 10);
+    assert.deepEqual(stagesOf('storm', 30, { factor: 1, steps: 1 }), [
+      { name: 'before', multiplier: 1, durationS: 10 },
+      { name: 'storm', multiplier: 1, durationS: 20, storm: true },
+    ]);
   });
 
   test('connections spread evenly over users and rooms', () => {

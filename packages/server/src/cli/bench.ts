@@ -10,8 +10,8 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 export function registerBench(program: Command): void {
   program
     .command('bench')
-    .description('load-test a Lo deployment (yours): scenarios baseline, stress, spike, soak, breakpoint; see docs/BENCH.md')
-    .argument('<scenario>', 'baseline | stress | spike | soak | breakpoint')
+    .description('load-test a Lo deployment (yours): scenarios baseline, stress, spike, soak, breakpoint, storm; see docs/BENCH.md')
+    .argument('<scenario>', 'baseline | stress | spike | soak | breakpoint | storm')
     .requiredOption('--url <url>', 'base URL of the deployment; the only host contacted (redirects are refused)')
     .option('--connections <n>', 'authenticated WebSocket connections held open', '100')
     .option('--subscriptions <n>', 'rooms each connection subscribes to', '1')

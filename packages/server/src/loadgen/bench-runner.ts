@@ -248,6 +248,7 @@ class BenchRun {
       fleet.stage = new LatencyRecorder();
       const stageStart = performance.now();
       fleet.broadcast({ type: 'rate', multiplier: stage.multiplier });
+      if (stage.storm === true) fleet.broadcast({ type: 'storm' });
       await sleep(stage.durationS * 1000, until);
       await fleet.flush(5000);
       const result = judgeStage(stage, fleet.stage, (performance.now() - stageStart) / 1000, this.options);

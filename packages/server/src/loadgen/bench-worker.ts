@@ -28,6 +28,8 @@ export interface WorkerPlan {
 export type ToWorker =
   | { type: 'start'; plan: WorkerPlan }
   | { type: 'rate'; multiplier: number }
+  /** Drop every connection at once and reopen them all (the storm scenario). */
+  | { type: 'storm' }
   /** Report now (a stage ended: its measurements are judged on their own). */
   | { type: 'flush'; seq: number }
   | { type: 'tokens'; tokens: { index: number; token: string }[] }
@@ -76,6 +78,7 @@ export class BenchWorker {
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
+  private storming: Promise<void> | undefined;
 
   constructor(
     private readonly plan: WorkerPlan,
@@ -134,6 +137,7 @@ export class BenchWorker {
     if (message.type === 'rate') this.load.setMultiplier(message.multiplier);
     else if (message.type === 'flush') this.report(message.seq);
     else if (message.type === 'tokens') this.updateTokens(message.tokens);
+    else if (message.type === 'storm') this.storming ??= this.pool.storm(this.plan.maxInFlight, 2 * this.plan.timeoutMs);
     else if (message.type === 'stop') void this.stop();
     else void this.close();
   }
@@ -144,6 +148,7 @@ export class BenchWorker {
       // Opens still in flight finish (each is bounded by the timeout) so no socket outlives the run.
       await this.starting?.catch(() => undefined);
       await this.load.stop();
+      await this.storming;
       // Deliveries of the last publishes may still be on their way (to this process's sockets from
       // another worker's publishes too): wait until none came for a while.
       const settleStart = performance.now();

@@ -81,6 +81,50 @@ export class ConnectionPool {
     }
   }
 
+  /**
+   * A reconnect storm: every open connection dropped at the same moment, then all reopened (at most
+   * `concurrency` in flight) with the Lo client's backoff, the first attempt 250–500 ms after the drop,
+   * each resubscribing with `since`. Each is one `reconnect` sample timed from the drop, so the stage's
+   * reconnect max is the time until the last one recovered. A failed attempt is counted under its error
+   * type and retried with the backoff until `giveUpMs` after the drop; then it counts as `not_recovered`.
+   */
+  async storm(concurrency: number, giveUpMs: number): Promise<void> {
+    const start = performance.now();
+    const dropped = this.connections.filter((c) => c.socket?.isOpen === true && !c.busy);
+    for (const conn of dropped) {
+      conn.busy = true;
+      conn.socket!.close();
+    }
+    this.recorder.count('storm_dropped', dropped.length);
+    let next = 0;
+    const lane = async () => {
+      while (next < dropped.length) {
+        const conn = dropped[next++]!;
+        await this.recoverFromStorm(conn, start, start + giveUpMs);
+        conn.busy = false;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(Math.max(1, concurrency), dropped.length) }, lane));
+  }
+
+  private async recoverFromStorm(conn: PooledConnection, start: number, giveUpAt: number): Promise<void> {
+    // The Lo client's backoff (full jitter): attempt n waits 250 ms to min(10 s, 250 ms · 2^(n+1)).
+    for (let attempt = 0; ; attempt++) {
+      const pauseMs = 250 + Math.random() * (Math.min(10_000, 250 * 2 ** (attempt + 1)) - 250);
+      if (performance.now() + pauseMs > giveUpAt) break;
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
+      try {
+        conn.socket = await this.connect(conn);
+        const results = await Promise.all(conn.channels.map((channel) => this.subscribe(conn, channel, conn.positions.get(channel))));
+        if (results.every((ok) => ok)) return this.recorder.record('reconnect', since(start));
+      } catch (error) {
+        this.recorder.error('reconnect', errorType(error));
+      }
+      conn.socket?.close();
+    }
+    return this.recorder.error('reconnect', 'not_recovered');
+  }
+
   /** The next open, idle connection after the last one picked that satisfies `accept` (round-robin). */
   pick(accept: (conn: PooledConnection) => boolean = () => true): PooledConnection | undefined {
     const n = this.connections.length;

@@ -3,13 +3,15 @@
  * proportions; only its intensity changes). Connections are opened before the first stage and held
  * through all of them.
  */
-export const SCENARIOS = ['baseline', 'stress', 'spike', 'soak', 'breakpoint'] as const;
+export const SCENARIOS = ['baseline', 'stress', 'spike', 'soak', 'breakpoint', 'storm'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface Stage {
   name: string;
   multiplier: number;
   durationS: number;
+  /** At its start every connection is dropped at once and reopened (a reconnect storm). */
+  storm?: true;
 }
 
 export interface ScenarioShape {
@@ -31,6 +33,12 @@ export const SCENARIO_DEFAULTS: Record<ScenarioName, ScenarioShape & { durationS
     steps: 10,
     description: 'rates rising step by step until a threshold breaks; reports the last good step',
   },
+  storm: {
+    durationS: 30,
+    factor: 1,
+    steps: 1,
+    description: 'steady, then every connection dropped at once and reopened with sub since; time until all recovered',
+  },
 };
 
 /** The stages of `scenario` over `durationS` seconds. */
@@ -46,6 +54,14 @@ export function stagesOf(scenario: ScenarioName, durationS: number, shape: Scena
         { name: 'before', multiplier: 1, durationS: calm },
         { name: 'spike', multiplier: shape.factor, durationS: durationS - 2 * calm },
         { name: 'after', multiplier: 1, durationS: calm },
+      ];
+    }
+    case 'storm': {
+      // A third calm (the reference), then the storm and its recovery under the same load.
+      const calm = durationS / 3;
+      return [
+        { name: 'before', multiplier: 1, durationS: calm },
+        { name: 'storm', multiplier: 1, durationS: durationS - calm, storm: true },
       ];
     }
     case 'stress':

@@ -133,7 +133,7 @@ export function renderText(result: BenchResult): string {
   lines.push(...metricRows(result));
   const http = r.stats(Object.keys(HTTP_ROUTES) as MetricName[]);
   if (http.count > 0) lines.push(`  http (all routes): p95 ${formatMs(http.p95)}, p99 ${formatMs(http.p99)}`);
-  const extra = ['recovered_messages', 'connections_lost', 'foreign_messages'].filter((c) => r.counter(c) > 0);
+  const extra = ['storm_dropped', 'recovered_messages', 'connections_lost', 'foreign_messages'].filter((c) => r.counter(c) > 0);
   if (extra.length > 0) lines.push(`  also         ${extra.map((c) => `${c.replace(/_/g, ' ')} ${int(r.counter(c))}`).join(', ')}`);
   lines.push('', ...errorLines(result), '', ...serverLines(result));
   if (result.stages.length > 1 || o.scenario === 'breakpoint') {
@@ -223,6 +223,7 @@ export function renderJson(result: BenchResult): string {
     metrics,
     http: statsJson(result.recorder.stats(Object.keys(HTTP_ROUTES) as MetricName[])),
     counters: {
+      storm_dropped: result.recorder.counter('storm_dropped'),
       recovered_messages: result.recorder.counter('recovered_messages'),
       connections_lost: result.recorder.counter('connections_lost'),
       foreign_messages: result.recorder.counter('foreign_messages'),

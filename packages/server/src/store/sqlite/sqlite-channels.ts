@@ -102,10 +102,15 @@ export class SqliteChannels implements ChannelRepo {
 
   read(channel: string, afterOffset: number, limit: number): Promise<{ state: ChannelState; messages: ChannelMessageRecord[] }> {
     const result = this.db.tx(() => {
-      this.ensure(channel);
-      const row = this.db.get(
-        this.db.kysely.selectFrom('channels').select(['last_offset', 'epoch', 'trimmed_through']).where('name', '=', channel),
-      );
+      const position = () =>
+        this.db.get(this.db.kysely.selectFrom('channels').select(['last_offset', 'epoch', 'trimmed_through']).where('name', '=', channel));
+      // Only a new channel needs its row written: reading first keeps every later subscribe a read-only
+      // transaction (measured: the insert-if-missing write was the largest cost of a reconnect storm).
+      let row = position();
+      if (row === undefined) {
+        this.ensure(channel);
+        row = position();
+      }
       if (row === undefined) throw new Error(`channel ${channel} vanished inside its transaction`);
       const rows = this.db.all(
         this.select().where('m.channel', '=', channel).where('m.offset', '>', afterOffset).orderBy('m.offset', 'asc').limit(limit),
