@@ -54,6 +54,9 @@ export function realtimeSettings(config: Config): RealtimeSettings {
   };
 }
 
+/** Longest a shutdown waits for closed connections' presence and status removals. */
+const SHUTDOWN_LEAVE_MS = 2000;
+
 /** How often auth timeouts and token expiries are checked: they take effect within this much. */
 const DEADLINE_CHECK_MS = 250;
 /** Heartbeat slices: each connection is pinged once per interval, but not all 20,000 in one stalling go. */
@@ -92,6 +95,8 @@ export class RealtimeNode implements ConnectionHost {
   private readonly perIp = new Map<string, number>();
   private readonly perUser = new Map<string, number>();
   private heartbeat: NodeJS.Timeout | null = null;
+  /** Presence and status removals of closed connections still in flight (awaited on shutdown). */
+  private readonly leaving = new Set<Promise<unknown>>();
   private beatSlice = 0;
   private deadlines: NodeJS.Timeout | null = null;
   /** Closes by reason, for the metrics. */
@@ -213,7 +218,10 @@ export class RealtimeNode implements ConnectionHost {
     const user = conn.user;
     const work = [...(conn.presence?.keys() ?? [])].map((channel) => this.leave(conn, channel));
     work.push(this.status.remove(user, conn.id));
-    Promise.all(work).catch((err: unknown) => this.onError(err, conn));
+    const done = Promise.all(work)
+      .catch((err: unknown) => this.onError(err, conn))
+      .finally(() => this.leaving.delete(done));
+    this.leaving.add(done);
   }
 
   /**
@@ -240,6 +248,9 @@ export class RealtimeNode implements ConnectionHost {
     if (this.heartbeat !== null) clearInterval(this.heartbeat);
     if (this.deadlines !== null) clearInterval(this.deadlines);
     for (const conn of [...this.connections]) conn.close('server_shutdown');
+    // Their presence and status entries are removed through the broker and the presence tracker: let that
+    // finish (bounded) before those close, or each would fail with "the client is closed" (seen with Redis).
+    await Promise.race([Promise.allSettled([...this.leaving]), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_LEAVE_MS).unref())]);
     await this.deps.broker.close();
     await this.deps.presence.close();
   }
