@@ -13,8 +13,7 @@ export async function loc(node: RealtimeNode, conn: Connection, frame: LocFrame)
     lng: frame.lng,
     ...(frame.accuracy !== undefined && { accuracy: frame.accuracy }),
   });
-  // ---- The position is accepted (also while hidden: the viewer's own area still follows them). ----
-  // The connection's live geo area (if any) follows: exits, enters, cells (geo-areas.ts).
+  // The position is accepted (also while hidden): the connection's live geo area, if any, follows it.
   await node.geo.move(conn, { lat: frame.lat, lng: frame.lng });
   conn.reply(frame.id);
 }

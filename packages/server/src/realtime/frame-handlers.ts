@@ -18,9 +18,9 @@ import type {
 import type { ChannelTarget } from '../core/channels/channel-access.js';
 import { messageFrame, partsOf } from '../core/channels/message-frame.js';
 import { LoError, isLoError } from '../errors/lo-error.js';
-import { pushLastBeacon } from './beacon-handlers.js';
 import type { Connection } from './connection.js';
-import { handleLiveLocationFrame } from './live-location-handlers.js';
+import { areaCount, loc, pushLastBeacon } from './beacon-handlers.js';
+import { geoSub, geoUnsub } from './geo-handlers.js';
 import type { RealtimeNode } from './realtime-node.js';
 
 const FRIEND_STATUS_MAX = 1000;
@@ -48,10 +48,13 @@ export function handleFrame(node: RealtimeNode, conn: Connection, frame: ClientF
     case 'ping':
       return ping(conn, frame);
     case 'geo.sub':
+      return geoSub(node, conn, frame);
     case 'geo.unsub':
+      return geoUnsub(node, conn, frame);
     case 'loc':
+      return loc(node, conn, frame);
     case 'area.count':
-      return handleLiveLocationFrame(node, conn, frame);
+      return areaCount(node, conn, frame);
   }
 }
 

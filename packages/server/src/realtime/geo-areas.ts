@@ -54,7 +54,7 @@ export class GeoAreas {
    * was held is sent. Moves wait until all of that is done.
    */
   async subscribe(client: GeoClient & { readonly isClosed: boolean }, frame: GeoSubFrame, reply: (json: string) => void): Promise<void> {
-    if (this.areas.has(client.id)) throw new LoError('already_subscribed', 'This connection already has a geo area (geo.unsub first).');
+    // geo-handlers.ts refuses a second area before charging the probe; open() checks again after its awaits.
     const since = frame.since === undefined ? undefined : sinceKey(frame.since);
     await this.open(client, frame, since, reply);
   }
