@@ -103,7 +103,7 @@ export function renderFeedPg(r: FeedPgResults): string {
     '### Local feed',
     '',
     `Each latency row: ${r.queries} timed queries (HTTP: ${r.httpRequests} requests) at the query points of the SQLite benchmark, one at a time, after a warm-up.`,
-    'Store rows: `store.messages.nearby` (newest 50 within 1 km, the post-radius rule as `accept`), one `repeatable read` transaction per call.',
+    'Store rows: `store.messages.nearby` (newest 50 within 1 km, the post-radius rule as `accept`): the scan (by grid cell within a few km), then the page read joined to `users`, no transaction unless a post vanished in between.',
     'Baseline: `SELECT <the page columns> FROM messages WHERE ST_DWithin(public_geog, ST_MakePoint(lng, lat)::geography, 1000) AND deleted_at IS NULL',
     'AND (expires_at IS NULL OR expires_at > $now) ORDER BY created_at DESC LIMIT 50` on the same table, GiST index and pool (no transaction, no join).',
     'HTTP: `GET /api/messages/nearby?lat&lng&radius=1000&limit=50` on the real app over this schema, one keep-alive connection, client in the same process.',
@@ -144,7 +144,7 @@ export function renderFeedPg(r: FeedPgResults): string {
     '',
     '| measurement | posts/s | latency per call ms (p50 / p99) | CPU (Node / PostgreSQL, cores) | target | verdict |',
     '| --- | --- | --- | --- | --- | --- |',
-    `| \`store.messages.createGeo\`, one post per transaction, ${r.ingest.writers} concurrent writers, ${fmt(r.ingest.seconds, 1)} s (${perS(r.ingest.posts)} posts) | ` +
+    `| \`store.messages.createGeo\`, one post per call, ${r.ingest.writers} calls in flight (group commit), ${fmt(r.ingest.seconds, 1)} s (${perS(r.ingest.posts)} posts) | ` +
       `**${perS(r.ingest.postsPerS)}** | ${ms(r.ingest.latency.p50)} / ${ms(r.ingest.latency.p99)} | ${fmt(r.ingest.nodeCores)} / ${fmt(r.ingest.postgresCores)} | ` +
       `≥ ${perS(t.ingestPerS)}/s | ${verdict(r.ingest.postsPerS >= t.ingestPerS)} |`,
     `| \`store.messages.importGeo\`, ${perS(r.imported.batch)} per call (one transaction each), ${perS(r.imported.posts)} posts | ${perS(r.imported.postsPerS)} | | | context | context |`,

@@ -1,8 +1,10 @@
 /**
- * Persisted ingest on PostgreSQL, as the app writes posts: `store.messages.createGeo`, one post per
- * transaction, from several concurrent writers (one per pooled connection, as concurrent requests would
- * use them); and the bulk `importGeo` for reference. The posts go into the seeded table (a 1,000,000-row
- * GiST index is part of the cost) as INGEST_AUTHOR, and are deleted again afterwards.
+ * Persisted ingest on PostgreSQL, as the app writes posts: `store.messages.createGeo` from concurrent
+ * writers, each one request in flight (a busy server has hundreds); createGeo writes the calls that
+ * meet in flight as one statement (group commit, store/postgres/group-commit.ts), so the rate grows
+ * with the writers, well past the pool size. And the bulk `importGeo` for reference. The posts go into
+ * the seeded table (a 1,000,000-row GiST index is part of the cost) as INGEST_AUTHOR, and are deleted
+ * again afterwards.
  */
 import type { PostgresStore } from '../../packages/server/src/store/postgres/postgres-store.js';
 import { INGEST_AUTHOR } from './pg-seed.js';
@@ -12,6 +14,7 @@ import { geoPost } from './seed.js';
 import { nowMs, summarize, type Summary } from './stats.js';
 
 export interface IngestRun {
+  /** createGeo calls in flight at any time (requests a server is handling at once). */
   writers: number;
   posts: number;
   seconds: number;
@@ -41,7 +44,10 @@ export async function ingestAuthor(store: PostgresStore): Promise<string> {
   return id;
 }
 
-/** `writers` loops of createGeo for `warmupS` (not counted), then for `seconds`. */
+/**
+ * `writers` loops of createGeo for `warmupS` (not counted), then for `seconds`. The writers share the
+ * store's pool: with few of them, each group holds few posts and the run measures latency, not capacity.
+ */
 export async function timeCreateGeo(
   store: PostgresStore,
   options: { writers: number; seconds: number; warmupS: number; rng: Rng; sigmas: readonly number[] },

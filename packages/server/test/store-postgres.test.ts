@@ -5,6 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { LoError } from '../src/errors/lo-error.js';
+import type { Store } from '../src/core/store.js';
+import { PostgresStore } from '../src/store/postgres/postgres-store.js';
 import { newId } from '../src/util/ids.js';
 import { geoDraft, makeUser, storeTest, T0 } from './contracts/contract-kit.js';
 import { runStoreContract } from './contracts/store-contract.js';
@@ -53,6 +56,43 @@ if (url === undefined) {
       assert.equal(results.filter((r) => r.created).length, 1);
       assert.equal(new Set(results.map((r) => r.message.id)).size, 1);
       assert.equal((await store.messages.byAuthor(author.id)).length, 1);
+    });
+
+    storeTest(factory, 'two nodes bursting the same client_msg_ids (in opposite orders) store each once', async (store) => {
+      // Each node writes its burst as group statements that wait on the other's rows, and may deadlock
+      // with it (opposite orders): a failed group is written again post by post, so every call settles.
+      const other = new PostgresStore({ url, schema: (store as PostgresStore).db.schema, poolSize: 4 });
+      try {
+        const author = await makeUser(store);
+        const keys = Array.from({ length: 40 }, (_, i) => `k-${i}`);
+        const burst = (node: Store, order: string[]) =>
+          Promise.all(order.flatMap((k) => [k, k]).map((k) => node.messages.createGeo(geoDraft(author.id, { clientMsgId: k }))));
+        const results = (await Promise.all([burst(store, keys), burst(other, [...keys].reverse())])).flat();
+        for (const k of keys) {
+          const forKey = results.filter((r) => r.message.clientMsgId === k);
+          assert.equal(forKey.length, 4, k);
+          assert.equal(forKey.filter((r) => r.created).length, 1, k);
+          assert.equal(new Set(forKey.map((r) => r.message.id)).size, 1, k);
+        }
+        assert.equal((await store.messages.byAuthor(author.id)).length, keys.length);
+      } finally {
+        await other.close();
+      }
+    });
+
+    test('a createGeo burst on a server that cannot be reached fails every call with unavailable', async () => {
+      const unreachable = new URL(url);
+      unreachable.port = '1';
+      const store = new PostgresStore({ url: unreachable.toString(), poolSize: 2 });
+      try {
+        const settled = await Promise.allSettled(Array.from({ length: 10 }, () => store.messages.createGeo(geoDraft(newId(T0)))));
+        for (const outcome of settled) {
+          assert.equal(outcome.status, 'rejected');
+          assert.ok(outcome.reason instanceof LoError && outcome.reason.code === 'unavailable', String(outcome.reason));
+        }
+      } finally {
+        await store.close();
+      }
     });
 
     storeTest(factory, 'concurrent responses to one friend request: exactly one succeeds', async (store) => {

@@ -18,6 +18,7 @@ import {
   walkPages,
   type StoreFactory,
 } from './contract-kit.js';
+import { runMessageBurstContract } from './messages-burst-contract.js';
 
 const LAT = 48.8566;
 const LNG = 2.3522;
@@ -328,5 +329,7 @@ export function runMessageContract(factory: StoreFactory): void {
       assert.ok(await store.messages.softDelete(middle.id, T0 + 1));
       assert.deepEqual(await store.messages.byAuthor(a.id), [oldest, { ...middle, deletedAt: T0 + 1 }, newest]);
     });
+
+    runMessageBurstContract(factory);
   });
 }

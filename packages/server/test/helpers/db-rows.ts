@@ -10,7 +10,7 @@ export type Rows = Record<string, unknown>[];
 export type Dump = Record<string, Rows>;
 
 /** Columns that are not portable data: computed by one dialect from the rest of the row. */
-const DERIVED = new Set(['messages.seq', 'messages.public_geog']);
+const DERIVED = new Set(['messages.seq', 'messages.public_geog', 'messages.cell']);
 
 function normalise(table: string, row: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};

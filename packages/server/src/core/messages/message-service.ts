@@ -86,8 +86,11 @@ export class MessageService {
     const radius = Math.min(query.radius ?? user.visibilityRadius, user.visibilityRadius);
     const fingerprint = queryFingerprint(query.lat, query.lng, radius, sort);
     const after = decodeNearbyCursor(query.cursor, fingerprint, sort, this.cursorKey);
-    await this.locations.report(viewer.userId, { lat: query.lat, lng: query.lng });
-    const scope = await this.scope(viewer.userId, user.visibilityRadius);
+    // The report and the visibility scope are independent round trips on a networked store: sent together.
+    const [, scope] = await Promise.all([
+      this.locations.report(viewer.userId, { lat: query.lat, lng: query.lng }),
+      this.scope(viewer.userId, user.visibilityRadius),
+    ]);
     const hits = await this.store.messages.nearby(
       { lat: query.lat, lng: query.lng, radiusM: radius, sort, limit: limit + 1, now: this.clock.now(), ...(after && { after }) },
       (candidate) => canSee(scope, candidate),

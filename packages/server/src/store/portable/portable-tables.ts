@@ -41,8 +41,9 @@ export const SKIPPED_TABLES: ReadonlyMap<string, string> = new Map([
  */
 export const DERIVED_COLUMNS: ReadonlyMap<string, readonly string[]> = new Map([
   // SQLite: the rowid, which is also the post's key in the geo_index R*Tree. PostgreSQL: the indexed
-  // geography of (public_lat, public_lng), set while the post is live.
-  ['messages', ['seq', 'public_geog']],
+  // geography of (public_lat, public_lng), set while the post is live, and the feed's grid cell
+  // (a generated column: PostgreSQL computes it and refuses a value for it).
+  ['messages', ['seq', 'public_geog', 'cell']],
 ]);
 
 /**

@@ -1,8 +1,9 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { haversineM } from '../../core/geo/haversine.js';
 import type { GeoCandidate, NearbyScan } from '../../core/store.js';
 import type { Pg } from './postgres-db.js';
 import { takeAccepted, toGeoCandidate, type CandidateRow } from '../shared/nearby.js';
+import { cellCandidatesSql, feedCellsCovering } from './postgres-feed-cells.js';
 
 /**
  * Nearby scans over the GiST index on `messages.public_geog` (the public point of every live, unpurged
@@ -12,7 +13,8 @@ import { takeAccepted, toGeoCandidate, type CandidateRow } from '../shared/nearb
  * posts, in the same order, with the same distances.
  *
  * - sort=recent reads the area newest first, (created_at, id) keyset, in growing batches, until `limit`
- *   posts are accepted or the area is exhausted.
+ *   posts are accepted or the area is exhausted: from the grid-cell index (postgres-feed-cells.ts) when
+ *   the circle covers few cells, else from the GiST.
  * - sort=distance reads growing rings around the point (as the SQLite store does), sorting each ring by
  *   haversine distance, until `limit` are accepted or the radius is reached.
  */
@@ -34,12 +36,13 @@ async function scanRecent(db: Pg, scan: NearbyScan, accept: Accept): Promise<Geo
   const accepted: GeoCandidate[] = [];
   let key = scan.after?.sort === 'recent' ? { createdAt: scan.after.createdAt, id: scan.after.id } : undefined;
   let batch = Math.max(FIRST_BATCH, scan.limit * 2);
+  const cells = feedCellsCovering(scan.lat, scan.lng, prefilterM(scan.radiusM));
   for (;;) {
-    const keyset = key === undefined ? sql`` : sql`AND (created_at, id) < (${key.createdAt}::bigint, ${key.id})`;
-    const newer =
-      scan.newerThan === undefined ? sql`` : sql`AND (created_at, id) > (${scan.newerThan.createdAt}::bigint, ${scan.newerThan.id})`;
-    const { rows } = await sql<CandidateRow>`${candidatesSql(scan, scan.radiusM)} ${keyset} ${newer}
-      ORDER BY created_at DESC, id DESC LIMIT ${batch}`.execute(db);
+    const query =
+      cells === null
+        ? gistRecentSql(scan, key, batch)
+        : cellCandidatesSql({ ...scan, cells, radiusM: prefilterM(scan.radiusM), before: key, after: scan.newerThan, limit: batch });
+    const { rows } = await query.execute(db);
     const within = toCandidates(rows, scan, scan.radiusM);
     if (takeAccepted(within, accept, accepted, scan.limit)) return accepted;
     const last = rows.at(-1);
@@ -70,6 +73,14 @@ async function scanDistance(db: Pg, scan: NearbyScan, accept: Accept): Promise<G
     inner = outer;
     step *= 2;
   }
+}
+
+function gistRecentSql(scan: NearbyScan, key: { createdAt: number; id: string } | undefined, batch: number): RawBuilder<CandidateRow> {
+  const keyset = key === undefined ? sql`` : sql`AND (created_at, id) < (${key.createdAt}::bigint, ${key.id})`;
+  const newer =
+    scan.newerThan === undefined ? sql`` : sql`AND (created_at, id) > (${scan.newerThan.createdAt}::bigint, ${scan.newerThan.id})`;
+  return sql<CandidateRow>`${candidatesSql(scan, scan.radiusM)} ${keyset} ${newer}
+    ORDER BY created_at DESC, id DESC LIMIT ${batch}`;
 }
 
 /** Live posts whose public point is (roughly) within `radiusM`: the WHERE clause is left open for more. */
