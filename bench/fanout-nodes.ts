@@ -31,7 +31,7 @@ import {
 } from './lib/lo-cluster.js';
 import { currentLoad, describeMachine } from './lib/machine.js';
 import { cpuTimeUs } from './lib/procfs.js';
-import { publishSteady, publishWindowed } from './lib/publisher.js';
+import { publishSteady, publishWindowed, roundRobin } from './lib/publisher.js';
 import { commandLine, parseFlags } from './lib/rt-args.js';
 import { connect, type Connection } from './lib/rt-client.js';
 import { codeVersion, packageVersion, writeGeneratedSection } from './lib/section.js';
@@ -63,6 +63,7 @@ const flags = parseFlags(
     rate: { default: 50, doc: 'messages per second in the steady phase' },
     seconds: { default: 10, doc: 'length of the steady phase' },
     lag: { default: 256, integer: true, doc: 'most messages the publisher may be ahead of the subscribers' },
+    publishers: { default: 1, integer: true, doc: 'publishing connections on node A, one user each, sharing the window in turn' },
     timeout: { default: 900, doc: 'seconds after which the whole run is stopped' },
   },
   { servers: false },
@@ -101,7 +102,13 @@ async function benchCluster(spec: ClusterSpec): Promise<ClusterResult> {
   let fleet: ClientFleet | undefined;
   let publisher: Connection | undefined;
   try {
-    nodes = await startCluster(spec, { root, databaseUrl: databaseUrl.toString(), redisUrl: REDIS_URL, users: USERS, nodeFlags });
+    nodes = await startCluster(spec, {
+      root,
+      databaseUrl: databaseUrl.toString(),
+      redisUrl: REDIS_URL,
+      users: Math.max(USERS, f.publishers),
+      nodeFlags,
+    });
     fleet = ClientFleet.start(root, f.clients);
     const layout = layoutOf(nodes.length, f.clients, f.subscribers);
     const opened = await fleet.open(
@@ -116,7 +123,10 @@ async function benchCluster(spec: ClusterSpec): Promise<ClusterResult> {
     await sleep(REST_S * 1000);
     result.restCpuMsPerS = nodes.map((node, i) => (cpuTimeUs(node.lo.child.pid) - (rest0[i] ?? 0)) / 1000 / REST_S);
     const a = nodes[0]!.server;
-    publisher = await connect(a.endpoint, { token: a.tokens[0] ?? '', timeoutMs: 30_000 });
+    // A node handles one connection's frames one at a time, so one publisher's publishes leave it one
+    // by one; several publishers let it send Redis publishes together (see "Fan-out across nodes").
+    const tokens = Array.from({ length: f.publishers }, (_, i) => a.tokens[i % a.tokens.length] ?? '');
+    publisher = roundRobin(await Promise.all(tokens.map((token) => connect(a.endpoint, { token, timeoutMs: 30_000 }))));
     const p = publisher;
     const fl = fleet;
     const windowed = (seconds: number) => (progress: () => number) =>
@@ -165,6 +175,7 @@ const results: FanoutNodesResults = {
     rate: f.rate,
     seconds: f.seconds,
     lagLimit: f.lag,
+    publishers: f.publishers,
     restSeconds: REST_S,
   },
   clusters,

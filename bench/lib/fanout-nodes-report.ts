@@ -31,6 +31,8 @@ export interface FanoutNodesResults {
     rate: number;
     seconds: number;
     lagLimit: number;
+    /** Publishing connections on node A (users of their own), taking the publishes in turn. */
+    publishers: number;
     restSeconds: number;
   };
   clusters: ClusterResult[];
@@ -96,7 +98,7 @@ export function renderFanoutNodes(r: FanoutNodesResults): string {
     '### Method',
     '',
     `- Each configuration starts its own \`lo serve\` processes from the sources (one per node), all on one database (${r.database}) with the same \`LO_JWT_SECRET\`; \`LO_BROKER_URL\` is \`memory\` (the default: one node) or Redis. Everything runs on this one machine: nodes, Redis, PostgreSQL, clients and publisher share its cores.`,
-    `- ${count(s.subscribers)} subscribers of one \`public:\` channel (ephemeral: no database write per message), over ${s.clientProcesses} client processes; with two nodes, client process i connects to node i mod 2, so each node holds half. The publisher (not subscribed) is connected to node A in the benchmark's own process. Same subscriber count in every configuration.`,
+    `- ${count(s.subscribers)} subscribers of one \`public:\` channel (ephemeral: no database write per message), over ${s.clientProcesses} client processes; with two nodes, client process i connects to node i mod 2, so each node holds half. ${s.publishers === 1 ? 'The publisher (not subscribed) is connected' : `${s.publishers} publishers (not subscribed, each its own user, taking the publishes in turn) are connected`} to node A in the benchmark's own process. Same subscriber count in every configuration.`,
     `- The phases of the single-node fan-out benchmark: (a) drain: ${s.warmupSeconds} s warm-up, then ${s.drainSeconds} s with ${s.window} publishes awaiting acknowledgement, held back while subscribers are more than ${s.lagLimit} messages behind; (b) steady: ${s.rate} messages/s for ${s.seconds} s.`,
     '- Server CPU: utime + stime of each node process from `/proc`, over the phase. Per node, CPU per delivery = its CPU / the deliveries to its own subscribers (node A also takes the publishes and, with Redis, sends each to Redis once). Redis CPU (all `redis-server` processes) is shown per message published.',
     "- Latency: arrival in a client minus the publisher's send time (same clock), split by the node the subscriber is connected to.",

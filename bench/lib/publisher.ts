@@ -34,6 +34,15 @@ export interface WindowOptions {
   subscriberProgress: () => number;
 }
 
+/** One publisher made of several connections, each taking the next publish in turn. */
+export function roundRobin(connections: Connection[]): Connection {
+  let next = 0;
+  return {
+    publish: (channel, data) => connections[next++ % connections.length]!.publish(channel, data),
+    close: () => connections.forEach((connection) => connection.close()),
+  };
+}
+
 /** Keeps `window` publishes outstanding for `seconds`, then waits for the last acknowledgements. */
 export function publishWindowed(publisher: Connection, channel: string, options: WindowOptions): Promise<PublishRun> {
   return new Promise((resolve) => {

@@ -42,6 +42,8 @@ export class NatsBroker implements Broker {
     if (this.disconnected) return Promise.reject(unavailable('broker', new Error('NATS connection is down')));
     for (const topic of topics) {
       if (this.subscriptions.has(topic)) continue;
+      // The client calls this as it parses each socket read, so a burst reaches the hub within the turn
+      // it was read in and goes out in one write per socket (test/contracts/broker-burst-contract.ts).
       const subscription = nc.subscribe(subjectOf(topic), {
         callback: (err, msg) => {
           if (err === null && this.handler !== null) this.handler(topic, JSON.parse(this.decoder.decode(msg.data)) as Publication);

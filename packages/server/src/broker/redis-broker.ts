@@ -101,6 +101,12 @@ export class RedisBroker implements Broker {
     this.reconnected();
   }
 
+  /**
+   * node-redis calls this for each publication as it parses a socket read, all of one read's before the
+   * turn ends, so a burst from Redis reaches the hub in one turn and each subscriber socket gets it in one
+   * write (realtime/outbound.ts). Handing publications over later one by one (a queue drained per
+   * setImmediate) would cost a write per delivery; test/contracts/broker-burst-contract.ts checks this.
+   */
   private readonly deliver = (message: string, channel: string): void => {
     if (this.handler === null || !channel.startsWith(PREFIX)) return;
     this.handler(channel.slice(PREFIX.length), JSON.parse(message) as Publication);
