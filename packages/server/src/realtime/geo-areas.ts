@@ -16,7 +16,8 @@ import { LoError } from '../errors/lo-error.js';
 import { idTime } from '../util/ids.js';
 import type { Clock } from '../util/time.js';
 import { enterFrame } from './geo-frames.js';
-import { GeoIndex, type TopicInterest } from './geo-index.js';
+import { GeoIndex } from './geo-index.js';
+import type { TopicInterest } from './topic-interest.js';
 import { coverRadiusM, GeoSub, rereadDistanceM, type GeoClient } from './geo-sub.js';
 
 export interface GeoAreaDeps {

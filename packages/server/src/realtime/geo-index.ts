@@ -8,12 +8,7 @@ import type { Publication } from '../core/broker.js';
 import { cellTopic } from '../core/geo/cells.js';
 import { GeoFrames } from './geo-frames.js';
 import type { GeoSub } from './geo-sub.js';
-
-/** Reference-counted broker topics (the hub's). */
-export interface TopicInterest {
-  retain(topic: string): Promise<void>;
-  release(topic: string): void;
-}
+import type { TopicInterest } from './topic-interest.js';
 
 export interface GeoIndexStats {
   /** Areas registered. */

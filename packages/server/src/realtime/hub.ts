@@ -7,6 +7,7 @@
  */
 import type { Broker, BrokerHandler, ControlEvent, Publication } from '../core/broker.js';
 import type { Outbound } from './outbound.js';
+import { TopicInterest } from './topic-interest.js';
 
 /** What the hub needs of a connection. */
 export interface HubClient {
@@ -64,19 +65,20 @@ export interface HubStats {
 export class Hub {
   private readonly channels = new Map<string, ChannelEntry>();
   private readonly users = new Map<string, Map<string, HubClient>>();
-  /** Local interest per broker topic: channel subscribers plus attached connections of the topic's user. */
-  private readonly interest = new Map<string, number>();
-  private readonly subscribing = new Map<string, Promise<void>>();
+  /** Local interest per broker topic: channel subscribers, attached connections of the topic's user, geo cells. */
+  readonly topics: TopicInterest;
   /** Where `geo:<cell>` publications go (the geo index); they have no channel subscribers. */
   private geo: BrokerHandler | null = null;
   readonly stats: HubStats = { channels: 0, subscriptions: 0, deliveries: 0, gapFills: 0, resyncs: 0 };
 
   constructor(
-    private readonly broker: Broker,
+    broker: Broker,
     private readonly fill: GapFiller,
     private readonly gapWaitMs: number,
     private readonly onError: (err: unknown) => void,
-  ) {}
+  ) {
+    this.topics = new TopicInterest(broker, onError);
+  }
 
   /** Hands every `geo:` topic publication to `handler`, which counts its interest with retain/release. */
   routeGeo(handler: BrokerHandler): void {
@@ -100,7 +102,7 @@ export class Hub {
     }
     entry.subscribers.set(client.id, { client, offset: 0, held: [] });
     this.stats.subscriptions++;
-    await this.retain(channel);
+    await this.topics.retain(channel);
   }
 
   /**
@@ -153,7 +155,7 @@ export class Hub {
       this.channels.delete(channel);
       this.stats.channels--;
     }
-    this.release(channel);
+    this.topics.release(channel);
   }
 
   /** Every authenticated connection listens on its user's topic (control events, friends' status). */
@@ -164,14 +166,14 @@ export class Hub {
       this.users.set(client.userId, clients);
     }
     clients.set(client.id, client);
-    await this.retain(`user:${client.userId}`);
+    await this.topics.retain(`user:${client.userId}`);
   }
 
   detachUser(client: HubClient): void {
     const clients = this.users.get(client.userId);
     if (clients === undefined || !clients.delete(client.id)) return;
     if (clients.size === 0) this.users.delete(client.userId);
-    this.release(`user:${client.userId}`);
+    this.topics.release(`user:${client.userId}`);
   }
 
   /** The broker handler: every publication this node hears comes through here. */
@@ -313,38 +315,5 @@ export class Hub {
     }
     this.stats.deliveries++;
     sub.client.out.push(frame, sheddable);
-  }
-
-  /**
-   * Counts one more local interest in `topic`: the node subscribes to it on the first and resolves once
-   * the broker delivers it here (a second caller waits for the first's subscribe). Each call is undone
-   * by one `release`.
-   */
-  async retain(topic: string): Promise<void> {
-    const count = (this.interest.get(topic) ?? 0) + 1;
-    this.interest.set(topic, count);
-    let subscribing = this.subscribing.get(topic);
-    if (subscribing === undefined) {
-      // A failed subscribe (broker unreachable) is forgotten, so the next caller tries again.
-      const attempt = this.broker.subscribe([topic]);
-      subscribing = attempt;
-      this.subscribing.set(topic, attempt);
-      attempt.catch(() => {
-        if (this.subscribing.get(topic) === attempt) this.subscribing.delete(topic);
-      });
-    }
-    await subscribing;
-  }
-
-  /** Counts one interest less in `topic`: the node unsubscribes from it when none is left. */
-  release(topic: string): void {
-    const count = (this.interest.get(topic) ?? 0) - 1;
-    if (count > 0) {
-      this.interest.set(topic, count);
-      return;
-    }
-    this.interest.delete(topic);
-    this.subscribing.delete(topic);
-    this.broker.unsubscribe([topic]).catch(this.onError);
   }
 }

@@ -116,7 +116,7 @@ export class RealtimeNode implements ConnectionHost {
       }));
     this.flusher = new Flusher(settings.writeDelayMs);
     this.hub = new Hub(deps.broker, fill, settings.gapWaitMs, (err) => deps.log.error({ err }, 'hub'));
-    this.geo = new GeoAreas(deps, this.hub);
+    this.geo = new GeoAreas(deps, this.hub.topics);
     this.hub.routeGeo(this.geo.index.handle);
     this.status = new StatusTracker(deps.presence, deps.broker, deps.store);
   }
