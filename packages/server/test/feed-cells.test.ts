@@ -38,8 +38,8 @@ test('the covering cells hold every point of the circle', () => {
       continue;
     }
     covered += 1;
-    assert.ok(cells.length <= MAX_FEED_CELLS);
-    const set = new Set(cells);
+    assert.ok(cells.cells.length <= MAX_FEED_CELLS);
+    const set = new Set(cells.cells);
     for (let j = 0; j < 60; j++) {
       const p = move(lat, lng, random() * 2 * Math.PI, random() * radius);
       if (haversineM(lat, lng, p.lat, p.lng) > radius) continue;
@@ -51,7 +51,7 @@ test('the covering cells hold every point of the circle', () => {
 
 test('a kilometre takes about a dozen cells; poles and wide circles are left to the GiST', () => {
   const paris = feedCellsCovering(48.8566, 2.3522, 1000);
-  assert.ok(paris !== null && paris.length >= 9 && paris.length <= 16, `Paris 1 km: ${paris?.length} cells`);
+  assert.ok(paris !== null && paris.cells.length >= 9 && paris.cells.length <= 16, `Paris 1 km: ${paris?.cells.length} cells`);
   assert.equal(feedCellsCovering(89.99, 0, 1000), null);
   assert.equal(feedCellsCovering(48.8566, 2.3522, 10_000), null);
 });

@@ -79,12 +79,13 @@ function toRow(m: NewGeoMessage) {
 async function nearbyPage(db: Pg, scan: NearbyScan, accept: (candidate: GeoCandidate) => boolean): Promise<NearbyHit[] | null> {
   const hits = await scanNearby(db, scan, accept);
   if (hits.length === 0) return [];
-  const rows = await select(db)
-    .where(
-      'm.id',
-      'in',
-      hits.map((h) => h.id),
-    )
+  // One array parameter and an author lookup per row: a page is a few dozen posts, and a join would
+  // hash the users table.
+  const rows = await db
+    .selectFrom('messages as m')
+    .select(COLUMNS)
+    .select(sql<string>`(SELECT u.username FROM users u WHERE u.id = m.author_id)`.as('author_username'))
+    .where(sql<boolean>`m.id = ANY(${hits.map((h) => h.id)}::text[])`)
     .execute();
   const byId = new Map(rows.map((row) => [row.id, toMessage(row)]));
   const result: NearbyHit[] = [];

@@ -36,12 +36,12 @@ async function scanRecent(db: Pg, scan: NearbyScan, accept: Accept): Promise<Geo
   const accepted: GeoCandidate[] = [];
   let key = scan.after?.sort === 'recent' ? { createdAt: scan.after.createdAt, id: scan.after.id } : undefined;
   let batch = Math.max(FIRST_BATCH, scan.limit * 2);
-  const cells = feedCellsCovering(scan.lat, scan.lng, prefilterM(scan.radiusM));
+  const cover = feedCellsCovering(scan.lat, scan.lng, prefilterM(scan.radiusM));
   for (;;) {
     const query =
-      cells === null
+      cover === null
         ? gistRecentSql(scan, key, batch)
-        : cellCandidatesSql({ ...scan, cells, radiusM: prefilterM(scan.radiusM), before: key, after: scan.newerThan, limit: batch });
+        : cellCandidatesSql({ cover, now: scan.now, before: key, after: scan.newerThan, limit: batch });
     const { rows } = await query.execute(db);
     const within = toCandidates(rows, scan, scan.radiusM);
     if (takeAccepted(within, accept, accepted, scan.limit)) return accepted;
