@@ -142,9 +142,12 @@ describe('backpressure', () => {
     cleanup.push(() => publisher.close());
     const text = 'x'.repeat(3000);
     const total = 1500;
-    const acks: Array<Promise<unknown>> = [];
-    for (let i = 0; i < total; i++) acks.push(publisher.ok({ type: 'pub', channel: room.channel, data: { text } }));
-    await Promise.all(acks);
+    // Pipelined in batches of 100, each acknowledged before the next: the fast subscribers read in this
+    // same process, and one unbroken 4.5 MB burst could keep the server writing to them until their
+    // socket buffers were as full as the slow one's (seen: all four closed at the same publish).
+    for (let sent = 0; sent < total; sent += 100) {
+      await Promise.all(Array.from({ length: 100 }, () => publisher.ok({ type: 'pub', channel: room.channel, data: { text } })));
+    }
     await until(() => fast.every((c) => c.messages(room.channel).length === total), 60_000, 'fast subscribers');
     for (const c of fast) {
       assert.deepEqual(

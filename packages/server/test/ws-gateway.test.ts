@@ -105,6 +105,29 @@ describe('authentication', () => {
     assert.deepEqual(await withTimeout(client.closed, 'session_ended close'), { code: 4502, reason: 'session_ended' });
   });
 
+  // Guards the reconnect path against serving an earlier, successful check of the same token: a
+  // reconnecting client's next socket must see the session end, the ban or the deletion at once.
+  test('a token that just opened a socket opens no other once its session ended, its account is banned or deleted', async () => {
+    const [loggedOut, banned, deleted] = await Promise.all([
+      signup(server, 'againout'),
+      signup(server, 'againban'),
+      signup(server, 'againdel'),
+    ]);
+    const first = await Promise.all([loggedOut, banned, deleted].map((u) => WsTestClient.connect(server.url, u.auth.access_token)));
+    await loggedOut.client.auth.logout();
+    await server.app.store.users.update(banned.id, { bannedAt: Date.now() });
+    assert.equal((await api(server, 'DELETE', '/me', { token: deleted.auth.access_token })).status, 204);
+    for (const user of [loggedOut, banned, deleted]) {
+      const next = await WsTestClient.open(server.url);
+      next.send({ type: 'auth', id: 1, token: user.auth.access_token });
+      assert.deepEqual(await withTimeout(next.closed, `${user.username} refused`), { code: 4502, reason: 'session_ended' });
+    }
+    // A ban refuses new sockets but does not end the open one (SECURITY.md); the other two were closed.
+    assert.deepEqual(await Promise.all([first[0]!, first[2]!].map((c) => closeCode(c))), [4502, 4502]);
+    await assertAlive(first[1]!);
+    first[1]!.close();
+  });
+
   test('logging out over HTTP closes that session’s sockets with 4502; the same user’s other session stays connected', async () => {
     const user = await signup(server, 'twosessions');
     const second = await login(server, user);

@@ -7,6 +7,7 @@ import { after, afterEach, before, describe, test } from 'node:test';
 import type { PresenceEntry, PresenceEventFrame, Room, ServerPush, StatusEventFrame, StatusResult, UserRef } from '@lo/protocol';
 import { barrier, befriend, chatApi, pushAfter, WAIT_MS, wsFails, wsOk, type ChatApi, type Socket } from './helpers/chat.js';
 import { startServer, type TestServer } from './helpers/test-server.js';
+import { eventually } from './helpers/ws-assert.js';
 import { signup, type TestUser } from './helpers/users.js';
 
 let server: TestServer;
@@ -247,6 +248,29 @@ describe('status', () => {
       [],
     );
     assert.deepEqual((await wsOk<StatusResult>(strangerWs, { type: 'status.get' })).items, []);
+  });
+
+  test('closing some of a user’s online sockets announces nothing while one stays online; closing the last announces offline', async () => {
+    const [a, friend] = await users(2, 'statusmany');
+    await befriend(a!, friend!);
+    const friendWs = await connect(friend!);
+    const changes = () =>
+      friendWs.pushes.filter((f): f is StatusEventFrame => f.type === 'status' && f.user.id === a!.id).map((f) => f.status);
+    const devices = await Promise.all(Array.from({ length: 4 }, () => connect(a!)));
+    await friendWs.next((f) => f.type === 'status' && changes().length >= 1, WAIT_MS);
+    await wsOk(devices[0]!, { type: 'status', status: 'idle' });
+    for (const ws of devices.slice(1, 3)) ws.close();
+    // Once the server dropped their entries, whatever it announced for the closes is before the barrier.
+    const statusEntries = () => server.app.realtime.deps.presence.list(`status:${a!.id}`);
+    await eventually(async () => assert.equal((await statusEntries()).size, 2), 'two closes handled');
+    await barrier(friendWs);
+    assert.deepEqual(changes(), ['online']);
+    assert.deepEqual((await wsOk<StatusResult>(friendWs, { type: 'status.get' })).items, [{ user: ref(a!), status: 'online' }]);
+    devices[3]!.close();
+    await friendWs.next((f) => f.type === 'status' && changes().length >= 2, WAIT_MS);
+    devices[0]!.close();
+    await friendWs.next((f) => f.type === 'status' && changes().length >= 3, WAIT_MS);
+    assert.deepEqual(changes(), ['online', 'idle', 'offline']);
   });
 
   test('status.get lists friends only, with their merged status', async () => {

@@ -59,24 +59,23 @@ export function handleFrame(node: RealtimeNode, conn: Connection, frame: ClientF
 }
 
 async function auth(node: RealtimeNode, conn: Connection, frame: AuthFrame): Promise<void> {
-  let claims;
+  let authenticated;
   try {
-    claims = await node.deps.auth.authenticate(frame.token);
+    authenticated = await node.deps.auth.authenticateUser(frame.token);
   } catch (err) {
     if (conn.user !== null || !isLoError(err)) throw err;
     // A socket that never authenticated has nothing to keep: close it with the matching code.
     if (err.code === 'token_expired') return conn.close('token_expired');
     return conn.close(err.code === 'token_invalid' ? 'auth_failed' : 'session_ended');
   }
+  const { claims, user } = authenticated;
   if (conn.user !== null && claims.userId !== conn.user.id) throw new LoError('forbidden', 'A connection stays with one user.');
   if (conn.user === null) {
-    const user = await node.deps.store.users.byId(claims.userId);
     // The socket may have closed while the token was checked: its cleanup has run, so a slot, a hub
     // entry or a status taken now would never be given back.
     if (conn.isClosed) return;
-    if (user === null) return conn.close('session_ended');
     if (!node.admitUser(conn, claims.userId)) return conn.close('connection_limit');
-    conn.authenticated(claims, { id: user.id, username: user.username });
+    conn.authenticated(claims, user);
     await node.reload(conn);
     if (conn.isClosed) return;
     await node.hub.attachUser(conn);

@@ -11,6 +11,13 @@ import type { Store } from '../core/store.js';
 export class StatusTracker {
   /** The merged status last announced per user that has a connection here. */
   private readonly announced = new Map<string, UserStatus>();
+  /**
+   * This node's online connections per user. While one of them is online the merged status is online
+   * whatever the other devices do, so when that is what was announced, a change of another device here
+   * needs no merge: listing the user's entries for every (re)connect and close of a user with hundreds of
+   * sockets was quadratic (reconnect storm profile).
+   */
+  private readonly online = new Map<string, Set<string>>();
 
   constructor(
     private readonly presence: PresenceTracker,
@@ -20,7 +27,10 @@ export class StatusTracker {
 
   /** Adds or changes a device's entry and tells friends when the user's merged status changes. */
   async set(user: UserRef, clientId: string, status: 'online' | 'idle'): Promise<void> {
+    if (status === 'online') this.noteOnline(user.id, clientId);
+    else this.forgetOnline(user.id, clientId);
     await this.presence.add(key(user.id), clientId, { user, state: status });
+    if (this.staysOnline(user.id)) return;
     await this.announce(user);
   }
 
@@ -30,7 +40,9 @@ export class StatusTracker {
   }
 
   async remove(user: UserRef, clientId: string): Promise<void> {
+    this.forgetOnline(user.id, clientId);
     await this.presence.remove(key(user.id), clientId);
+    if (this.staysOnline(user.id)) return;
     await this.announce(user);
   }
 
@@ -48,6 +60,26 @@ export class StatusTracker {
     const ids = [...friendIds].slice(0, limit);
     const users = await this.store.users.byIds(ids);
     return Promise.all(users.map(async (u) => ({ user: { id: u.id, username: u.username }, status: await this.merged(u.id) })));
+  }
+
+  /** Whether online was announced and a connection here is still online, so the merge cannot change. */
+  private staysOnline(userId: string): boolean {
+    return this.announced.get(userId) === 'online' && this.online.has(userId);
+  }
+
+  private noteOnline(userId: string, clientId: string): void {
+    let clients = this.online.get(userId);
+    if (clients === undefined) {
+      clients = new Set();
+      this.online.set(userId, clients);
+    }
+    clients.add(clientId);
+  }
+
+  private forgetOnline(userId: string, clientId: string): void {
+    const clients = this.online.get(userId);
+    if (clients === undefined || !clients.delete(clientId)) return;
+    if (clients.size === 0) this.online.delete(userId);
   }
 
   private async announce(user: UserRef): Promise<void> {

@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import type { AuthResult, Credentials, SessionInfo } from '@lo/protocol';
+import type { AuthResult, Credentials, SessionInfo, UserRef } from '@lo/protocol';
 import { LoError } from '../../errors/lo-error.js';
 import { newId } from '../../util/ids.js';
 import { iso, type Clock } from '../../util/time.js';
@@ -134,6 +134,16 @@ export class AuthService {
 
   /** Checks an access token and that its session and account are still live. */
   async authenticate(accessToken: string): Promise<AccessClaims> {
+    return (await this.authenticateUser(accessToken)).claims;
+  }
+
+  /**
+   * `authenticate`, also handing over who the account is: the WebSocket `auth` needs the username, and
+   * reading the account a second time for it was a measurable part of every (re)connect. The session and
+   * account are read on every call, not cached: a ban is a change to the account row that no event
+   * announces, and an ended session or a ban must refuse the token at once, on every node (SECURITY.md).
+   */
+  async authenticateUser(accessToken: string): Promise<{ claims: AccessClaims; user: UserRef }> {
     const claims = await this.deps.tokens.verifyAccess(accessToken);
     const now = this.deps.clock.now();
     const session = await this.deps.store.sessions.byId(claims.sessionId);
@@ -144,10 +154,13 @@ export class AuthService {
     if (user === null) throw new LoError('session_ended');
     if (user.bannedAt !== null) throw new LoError('account_banned');
     return {
-      userId: user.id,
-      sessionId: session.id,
-      role: user.role,
-      ...(claims.expiresAt !== undefined && { expiresAt: claims.expiresAt }),
+      claims: {
+        userId: user.id,
+        sessionId: session.id,
+        role: user.role,
+        ...(claims.expiresAt !== undefined && { expiresAt: claims.expiresAt }),
+      },
+      user: { id: user.id, username: user.username },
     };
   }
 

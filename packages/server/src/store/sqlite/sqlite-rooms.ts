@@ -4,6 +4,15 @@ import type { SqliteDb } from './sqlite-db.js';
 import { toRoom } from '../shared/rows.js';
 import { fencedRoomsQuery } from '../shared/fenced-rooms.js';
 import type { Box } from '../../core/geo/bbox.js';
+import type { Selectable } from 'kysely';
+import type { RoomsTable } from './schema.js';
+
+/*
+ * The channel access check of every room subscribe and publish reads these two: prepared statements,
+ * as building and compiling the Kysely queries cost more than running them (reconnect storm profile).
+ */
+const BY_ID_SQL = 'SELECT * FROM rooms WHERE id = ?';
+const ROLE_SQL = 'SELECT role FROM room_members WHERE room_id = ? AND user_id = ?';
 
 /** Rooms and their members; a room's messages live in its channel (`room:<id>`, sqlite-channels.ts). */
 export class SqliteRooms implements RoomRepo {
@@ -33,7 +42,7 @@ export class SqliteRooms implements RoomRepo {
   }
 
   byId(id: string): Promise<RoomRecord | null> {
-    const row = this.db.get(this.db.kysely.selectFrom('rooms').selectAll().where('id', '=', id));
+    const row = this.db.prepare(BY_ID_SQL).get(id) as Selectable<RoomsTable> | undefined;
     return Promise.resolve(row ? toRoom(row) : null);
   }
 
@@ -51,8 +60,7 @@ export class SqliteRooms implements RoomRepo {
   }
 
   role(roomId: string, userId: string): Promise<RoomRole | null> {
-    const q = this.db.kysely.selectFrom('room_members').select('role').where('room_id', '=', roomId).where('user_id', '=', userId);
-    const row = this.db.get(q);
+    const row = this.db.prepare(ROLE_SQL).get(roomId, userId) as { role: string } | undefined;
     return Promise.resolve(row ? (row.role as RoomRole) : null);
   }
 

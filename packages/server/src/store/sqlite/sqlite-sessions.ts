@@ -1,6 +1,10 @@
 import type { RotateResult, SessionRecord, SessionRepo } from '../../core/store.js';
 import type { SqliteDb } from './sqlite-db.js';
 import { toSession } from '../shared/rows.js';
+import type { SessionsTable } from './schema.js';
+
+/** Read by every authenticated request and WebSocket (re)open: prepared, not built with Kysely each time. */
+const BY_ID_SQL = 'SELECT * FROM sessions WHERE id = ?';
 
 export class SqliteSessions implements SessionRepo {
   constructor(private readonly db: SqliteDb) {}
@@ -29,7 +33,7 @@ export class SqliteSessions implements SessionRepo {
   }
 
   byId(id: string): Promise<SessionRecord | null> {
-    const row = this.db.get(this.db.kysely.selectFrom('sessions').selectAll().where('id', '=', id));
+    const row = this.db.prepare(BY_ID_SQL).get(id) as SessionsTable | undefined;
     return Promise.resolve(row ? toSession(row) : null);
   }
 

@@ -109,7 +109,8 @@ export class SqliteSocial implements SocialRepo {
   }
 
   friendIds(userId: string): Promise<Set<string>> {
-    const rows = this.db.all(this.db.kysely.selectFrom('friendships').select('friend_id').where('user_id', '=', userId));
+    // Read on every WebSocket (re)open (realtime-node.ts `reload`): prepared, not built with Kysely each time.
+    const rows = this.db.prepare('SELECT friend_id FROM friendships WHERE user_id = ?').all(userId) as Array<{ friend_id: string }>;
     return Promise.resolve(new Set(rows.map((r) => r.friend_id)));
   }
 

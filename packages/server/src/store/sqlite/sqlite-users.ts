@@ -9,6 +9,12 @@ function toUser(row: Selectable<UsersTable>): UserRecord {
   return userRecord(row, row.ghost_mode === 1);
 }
 
+/**
+ * Read by every authenticated request and every WebSocket (re)open: a prepared statement, as building
+ * and compiling the Kysely query cost more than running it (bench/results.md, the reconnect storm).
+ */
+const BY_ID_SQL = 'SELECT * FROM users WHERE id = ?';
+
 export class SqliteUsers implements UserRepo {
   constructor(private readonly db: SqliteDb) {}
 
@@ -29,7 +35,7 @@ export class SqliteUsers implements UserRepo {
   }
 
   byId(id: string): Promise<UserRecord | null> {
-    const row = this.db.get(this.db.kysely.selectFrom('users').selectAll().where('id', '=', id));
+    const row = this.db.prepare(BY_ID_SQL).get(id) as Selectable<UsersTable> | undefined;
     return Promise.resolve(row ? toUser(row) : null);
   }
 
